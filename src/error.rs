@@ -1,0 +1,177 @@
+//! The one error type of dockhand.
+//!
+//! Every fallible call returns [`Result<T>`](Result), whose error is
+//! [`Error`]. Its variants are the questions callers ask of a failure —
+//! "was it missing?", "did it conflict?", "what did the daemon say?",
+//! "was my input bad?", "could we reach the daemon at all?" — so callers
+//! match on a variant (or use a helper such as [`Error::is_not_found`])
+//! instead of parsing messages.
+
+mod from_raw;
+
+pub(crate) use from_raw::{from_raw, DaemonMessage};
+
+use crate::ApiVersion;
+
+/// Shorthand for `std::result::Result<T, dockhand::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The boxed cause carried by [`Error::Transport`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong when talking to a Docker daemon.
+///
+/// # Example
+///
+/// ```no_run
+/// # async fn demo() -> dockhand::Result<()> {
+/// let docker = dockhand::Docker::from_env()?;
+/// match docker.containers().get("no-such-container").await {
+///     Ok(container) => println!("found {}", container.id()),
+///     Err(err) if err.is_not_found() => println!("no such container"),
+///     Err(err) => return Err(err),
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The daemon answered 404: the object (container, image, …) does not exist.
+    #[error("{operation}: not found: {message}")]
+    NotFound {
+        /// The operation that was attempted, e.g. `ContainerInspect`.
+        operation: &'static str,
+        /// The daemon's message, e.g. `No such container: web`.
+        message: String,
+    },
+
+    /// The daemon answered 409: the request conflicts with the object's state
+    /// (a name in use, removing a running container, …).
+    #[error("{operation}: conflict: {message}")]
+    Conflict {
+        /// The operation that was attempted.
+        operation: &'static str,
+        /// The daemon's message.
+        message: String,
+    },
+
+    /// The daemon answered 304: the object was already in the requested state
+    /// (starting a running container, stopping a stopped one).
+    #[error("{operation}: not modified (already in the requested state)")]
+    NotModified {
+        /// The operation that was attempted.
+        operation: &'static str,
+    },
+
+    /// Any other error status from the daemon, with its message.
+    #[error("{operation}: daemon answered {status}: {message}")]
+    Api {
+        /// The operation that was attempted.
+        operation: &'static str,
+        /// The HTTP status code.
+        status: u16,
+        /// The daemon's message (its JSON `message`, or the body text).
+        message: String,
+    },
+
+    /// The caller's input was rejected before any request was sent.
+    #[error("invalid argument: {message}")]
+    InvalidArgument {
+        /// What is wrong with the input, naming the value.
+        message: String,
+    },
+
+    /// The daemon speaks an API version older than dockhand supports.
+    #[error("daemon API version {daemon} is too old: dockhand needs at least {minimum}")]
+    UnsupportedApiVersion {
+        /// The version the daemon reported.
+        daemon: ApiVersion,
+        /// The oldest version dockhand supports.
+        minimum: ApiVersion,
+    },
+
+    /// The daemon could not be reached, or the connection failed mid-request.
+    #[error("cannot talk to the Docker daemon at {host} ({operation})")]
+    Transport {
+        /// The daemon address that was tried, e.g. `unix:///var/run/docker.sock`.
+        host: String,
+        /// The operation that was attempted.
+        operation: &'static str,
+        /// The underlying I/O or HTTP error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The daemon's answer could not be decoded.
+    #[error("{operation}: cannot decode the daemon's response: {snippet}")]
+    Decode {
+        /// The operation that was attempted.
+        operation: &'static str,
+        /// The start of the body that failed to decode (at most a few hundred bytes).
+        snippet: String,
+        /// The decoder's error.
+        #[source]
+        source: BoxError,
+    },
+}
+
+impl Error {
+    /// True for [`Error::NotFound`].
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound { .. })
+    }
+
+    /// True for [`Error::Conflict`].
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Error::Conflict { .. })
+    }
+
+    /// True for [`Error::Transport`]: the daemon could not be reached.
+    pub fn is_transport(&self) -> bool {
+        matches!(self, Error::Transport { .. })
+    }
+
+    /// The HTTP status the daemon answered with, if the error came from a response.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::NotFound { .. } => Some(404),
+            Error::Conflict { .. } => Some(409),
+            Error::NotModified { .. } => Some(304),
+            Error::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Build an [`Error::InvalidArgument`].
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            message: message.into(),
+        }
+    }
+
+    /// Build an [`Error::Decode`] keeping only the start of `body`.
+    pub(crate) fn decode(
+        operation: &'static str,
+        body: &[u8],
+        source: impl Into<BoxError>,
+    ) -> Self {
+        Error::Decode {
+            operation,
+            snippet: snippet(body),
+            source: source.into(),
+        }
+    }
+}
+
+/// The longest body excerpt an error carries.
+const SNIPPET_LIMIT: usize = 200;
+
+/// The start of a body as lossy UTF-8, cut at [`SNIPPET_LIMIT`] bytes.
+fn snippet(body: &[u8]) -> String {
+    let cut = body.len().min(SNIPPET_LIMIT);
+    let mut text = String::from_utf8_lossy(&body[..cut]).into_owned();
+    if body.len() > SNIPPET_LIMIT {
+        text.push('…');
+    }
+    text
+}
