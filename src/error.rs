@@ -102,6 +102,32 @@ pub enum Error {
         source: BoxError,
     },
 
+    /// The daemon reported an error inside a stream it had already started
+    /// with a success status: a system-error frame in a multiplexed stream,
+    /// or an `error`/`errorDetail` item in a JSON-lines stream (a failed pull).
+    #[error("{operation}: the daemon reported an error mid-stream: {message}")]
+    Stream {
+        /// The operation whose stream carried the error.
+        operation: &'static str,
+        /// The daemon's message.
+        message: String,
+    },
+
+    /// A container ran to completion with a non-zero exit status.
+    #[error("container {id} ({image}) exited with status {exit_status} running {command:?}: {stderr}")]
+    ContainerFailed {
+        /// The container's id.
+        id: String,
+        /// The image it ran.
+        image: String,
+        /// The command it ran, as a list of arguments.
+        command: Vec<String>,
+        /// Its exit status.
+        exit_status: i64,
+        /// What it wrote to stderr (lossy UTF-8).
+        stderr: String,
+    },
+
     /// The daemon's answer could not be decoded.
     #[error("{operation}: cannot decode the daemon's response: {snippet}")]
     Decode {
