@@ -1,0 +1,29 @@
+//! Maintainer and developer tasks for dockhand, run as `cargo xtask <task>`.
+//!
+//! - `regen [--check] [UPSTREAM.yaml]`: convert an upstream Engine API
+//!   definition (Swagger 2.0) into `spec/` (see `regen/`).
+//! - `test [-- CARGO_TEST_ARGS]`: install what the tests need, bring up a
+//!   dockerd when none answers, run every test against it, tear it down.
+//! - `quickstart`: the same daemon handling, then the quickstart example.
+
+use anyhow::{bail, Result};
+
+mod dockerd;
+mod packages;
+mod quickstart;
+mod regen;
+mod test_cmd;
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let task = args.next();
+    let rest: Vec<String> = args.collect();
+    match task.as_deref() {
+        Some("regen") => regen::run(&rest),
+        Some("test") => test_cmd::run(&rest),
+        Some("quickstart") => quickstart::run(&rest),
+        _ => bail!(
+            "usage: cargo xtask <regen [--check] [UPSTREAM.yaml] | test [-- ARGS] | quickstart>"
+        ),
+    }
+}
