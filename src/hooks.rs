@@ -7,11 +7,28 @@
 //! the client sent.
 
 use progenitor_client::{ClientHooks, OperationInfo};
+use reqwest::header::{HeaderValue, CONNECTION, UPGRADE};
 use tracing::Instrument;
 
 use crate::raw;
 
 impl ClientHooks for raw::Client {
+    /// The attach endpoint answers `101` (a hijacked connection) only when
+    /// the request asks to upgrade; the generated request does not, so ask
+    /// here, which makes the raw `container_attach` usable.
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        if info.operation_id == "container_attach" {
+            let headers = request.headers_mut();
+            headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+            headers.insert(UPGRADE, HeaderValue::from_static("tcp"));
+        }
+        Ok(())
+    }
+
     async fn exec(
         &self,
         request: reqwest::Request,

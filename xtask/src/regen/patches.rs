@@ -86,6 +86,12 @@ pub const PATCHES: &[Patch] = &[
         until: None,
         apply: drop_string_constraints,
     },
+    Patch {
+        name: "open_model_enums",
+        since: (1, 41),
+        until: None,
+        apply: open_model_enums,
+    },
 ];
 
 /// One line of the patch log: a patch and how many sites it changed, or
@@ -539,6 +545,26 @@ fn drop_string_constraints(ctx: &mut Ctx<'_>) -> Result<usize> {
         }
         Ok(())
     })?;
+    Ok(sites)
+}
+
+/// Upstream declares closed `enum`s on model fields (container state,
+/// health status, mount type, restart policy, change kind, …), which typify
+/// turns into Rust enums that reject any other value. Daemons newer than the
+/// spec add values (e.g. mount type `image`, v1.48), and other engines such
+/// as Podman send their own, so a strict enum would fail a whole inspect or
+/// list over one field. Model enums become plain strings/integers; the
+/// facade offers typed enums with an unknown-value variant where users want
+/// them. Parameter enums (values we send) stay typed. All versions.
+fn open_model_enums(ctx: &mut Ctx<'_>) -> Result<usize> {
+    let mut sites = 0;
+    walk_schemas(ctx.spec, &mut |schema| {
+        if let Some(map) = schema.as_object_mut() {
+            if map.shift_remove("enum").is_some() {
+                sites += 1;
+            }
+        }
+    });
     Ok(sites)
 }
 

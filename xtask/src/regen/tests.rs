@@ -425,6 +425,32 @@ fn date_time_format_and_string_constraints_are_dropped() {
 }
 
 #[test]
+fn model_enums_open_but_parameter_enums_stay() {
+    let mut spec = openapi_op(json!({
+        "operationId": "ContainerWait",
+        "parameters": [{ "name": "condition", "in": "query",
+                         "schema": { "type": "string", "enum": ["not-running", "removed"] } }],
+        "responses": {},
+    }));
+    spec["components"]["schemas"]["State"] = json!({ "type": "object", "properties": {
+        "Status": { "type": "string", "enum": ["created", "running"] },
+        "Kind": { "type": "integer", "enum": [0, 1, 2] },
+    } });
+    assert_eq!(
+        run_patch("open_model_enums", &mut spec, &json!({})).unwrap(),
+        2
+    );
+    assert_eq!(
+        spec["components"]["schemas"]["State"]["properties"],
+        json!({ "Status": { "type": "string" }, "Kind": { "type": "integer" } })
+    );
+    assert_eq!(
+        spec["paths"]["/x"]["post"]["parameters"][0]["schema"]["enum"],
+        json!(["not-running", "removed"])
+    );
+}
+
+#[test]
 fn a_patch_that_changes_nothing_fails_naming_itself() {
     let upstream = swagger(json!({}), json!({}));
     let mut spec = convert(&upstream).unwrap();
