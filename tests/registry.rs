@@ -1,0 +1,440 @@
+//! Pull and push against real registries (Debian's docker-registry on
+//! 127.0.0.1), with and without basic auth, and credentials from explicit
+//! options, a config file's `auths`, and a credential helper.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use base64::Engine as _;
+use common::registry::{unique_image, ImageCleanup, Registry, PASSWORD, USER};
+use dockhand::{
+    Credentials, DockerConfig, Error, ImageRemoveOptions, Images, LayerPhase, PullOptions,
+    PullProgress, PushOptions, PushProgress, RemovedImage,
+};
+use futures_util::TryStreamExt;
+
+#[tokio::test]
+async fn push_remove_pull_back_with_progress() {
+    let docker = common::docker().await;
+    let registry = Registry::open();
+    let images = docker.images().with_docker_config(DockerConfig::new());
+    let mut cleanup = ImageCleanup::new(&docker);
+    let repository = registry.repository("roundtrip");
+    let reference = format!("{repository}:v1");
+    cleanup.add(reference.clone());
+    let id = unique_image(&docker, &reference).await;
+    cleanup.add(id.clone());
+
+    // Push, watching the progress.
+    let pushed: Vec<PushProgress> = images
+        .push_stream(&reference, PushOptions::new())
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(
+        pushed.contains(&PushProgress::PushingTo {
+            repository: repository.clone()
+        }),
+        "{pushed:#?}"
+    );
+    assert!(
+        pushed.iter().any(|event| matches!(
+            event,
+            PushProgress::Layer(layer) if layer.phase == LayerPhase::Pushed
+        )),
+        "{pushed:#?}"
+    );
+    let Some(PushProgress::Pushed(result)) = pushed.last().cloned() else {
+        panic!("no result at the end: {pushed:#?}")
+    };
+    assert_eq!(result.tag, "v1");
+    assert!(result.digest.starts_with("sha256:"), "{result:?}");
+
+    // Remove it locally: the layer goes too, so the pull must download it.
+    let removed = images
+        .remove(&reference, ImageRemoveOptions::new())
+        .await
+        .unwrap();
+    assert!(
+        removed.contains(&RemovedImage::Deleted(id.clone())),
+        "{removed:?}"
+    );
+    assert!(images.get_opt(&reference).await.unwrap().is_none());
+
+    let pulled: Vec<PullProgress> = images
+        .pull_stream(&reference, PullOptions::new())
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(
+        matches!(&pulled[0], PullProgress::PullingFrom { tag, .. } if tag == "v1"),
+        "{pulled:#?}"
+    );
+    let layer_events = |phase: LayerPhase| {
+        pulled
+            .iter()
+            .filter(|event| matches!(event, PullProgress::Layer(layer) if layer.phase == phase))
+            .count()
+    };
+    assert!(layer_events(LayerPhase::Downloading) > 0, "{pulled:#?}");
+    assert_eq!(layer_events(LayerPhase::PullComplete), 1, "{pulled:#?}");
+    assert!(
+        pulled
+            .iter()
+            .any(|event| matches!(event, PullProgress::Layer(layer) if layer.total.is_some())),
+        "no byte counts: {pulled:#?}"
+    );
+    assert!(
+        pulled.contains(&PullProgress::Digest(result.digest.clone())),
+        "{pulled:#?}"
+    );
+    assert!(
+        matches!(
+            pulled.last(),
+            Some(PullProgress::Finished {
+                downloaded: true,
+                ..
+            })
+        ),
+        "{pulled:#?}"
+    );
+    let image = images.get(&reference).await.unwrap();
+    assert_eq!(image.id(), id, "the same image came back");
+
+    // By digest, for the daemon's platform, with the convenience call.
+    let version = docker.version().await.unwrap();
+    let platform = format!(
+        "{}/{}",
+        version.os.unwrap_or_else(|| "linux".into()),
+        version.arch.unwrap_or_else(|| "amd64".into())
+    );
+    let by_digest = format!("{repository}@{}", result.digest);
+    cleanup.add(by_digest.clone());
+    let image = images
+        .pull(&by_digest, PullOptions::new().platform(platform))
+        .await
+        .unwrap();
+    assert_eq!(image.id(), id);
+}
+
+#[tokio::test]
+async fn pulling_a_missing_repository_tag_or_digest_is_not_found() {
+    let docker = common::docker().await;
+    let registry = Registry::open();
+    let images = docker.images().with_docker_config(DockerConfig::new());
+    let mut cleanup = ImageCleanup::new(&docker);
+
+    let missing = format!("{}:v1", registry.repository("missing"));
+    let err = images.pull(&missing, PullOptions::new()).await.unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
+
+    // An existing repository without the tag, or without the digest.
+    let repository = registry.repository("present");
+    cleanup.add(format!("{repository}:v1"));
+    images
+        .tag(common::busybox(&docker).await, &format!("{repository}:v1"))
+        .await
+        .unwrap();
+    images
+        .push(&format!("{repository}:v1"), PushOptions::new())
+        .await
+        .unwrap();
+    let err = images
+        .pull(&format!("{repository}:v2"), PullOptions::new())
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+    let err = images
+        .pull(
+            &format!("{repository}@sha256:{}", "0".repeat(64)),
+            PullOptions::new(),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_image_only_in_the_registry_is_pulled_and_runs() {
+    let docker = common::docker().await;
+    let registry = Registry::open();
+    let images = docker.images().with_docker_config(DockerConfig::new());
+    let mut cleanup = ImageCleanup::new(&docker);
+    let busybox = common::busybox(&docker).await;
+    let reference = format!("{}:v1", registry.repository("run"));
+    cleanup.add(reference.clone());
+    images.tag(busybox, &reference).await.unwrap();
+    images.push(&reference, PushOptions::new()).await.unwrap();
+    // Untag it: the reference now exists only in the registry.
+    images
+        .remove(&reference, ImageRemoveOptions::new())
+        .await
+        .unwrap();
+    assert!(images.get_opt(&reference).await.unwrap().is_none());
+
+    // What `containers().run(reference, …)` does for a missing image:
+    // pull, then create and start from it.
+    let image = images.pull(&reference, PullOptions::new()).await.unwrap();
+    assert!(
+        image.tags().contains(&reference.as_str()),
+        "{:?}",
+        image.tags()
+    );
+    let output = run_to_completion(&docker, &reference, "echo pulled-and-ran").await;
+    assert_eq!(output.trim(), "pulled-and-ran");
+}
+
+#[tokio::test]
+async fn missing_or_wrong_credentials_are_unauthorized() {
+    let docker = common::docker().await;
+    let registry = Registry::with_auth();
+    let images = docker.images().with_docker_config(DockerConfig::new());
+    let mut cleanup = ImageCleanup::new(&docker);
+    let reference = format!("{}:v1", registry.repository("auth"));
+    cleanup.add(reference.clone());
+    images
+        .tag(common::busybox(&docker).await, &reference)
+        .await
+        .unwrap();
+
+    // Push: the registry's refusal arrives inside the progress stream.
+    let err = images
+        .push(&reference, PushOptions::new())
+        .await
+        .unwrap_err();
+    assert!(err.is_unauthorized(), "{err:?}");
+    assert!(matches!(err, Error::Stream { .. }), "{err:?}");
+    let wrong = Credentials::new(USER, "wrong-password");
+    let err = images
+        .push(&reference, PushOptions::new().credentials(wrong.clone()))
+        .await
+        .unwrap_err();
+    assert!(err.is_unauthorized(), "{err:?}");
+    assert!(!format!("{err:?} {err}").contains("wrong-password"));
+
+    let right = Credentials::new(USER, PASSWORD);
+    images
+        .push(&reference, PushOptions::new().credentials(right.clone()))
+        .await
+        .unwrap();
+    images
+        .remove(&reference, ImageRemoveOptions::new())
+        .await
+        .unwrap();
+
+    // Pull: the daemon answers the refusal before any progress.
+    let err = images
+        .pull(&reference, PullOptions::new())
+        .await
+        .unwrap_err();
+    assert!(err.is_unauthorized(), "{err:?}");
+    let err = images
+        .pull(&reference, PullOptions::new().credentials(wrong))
+        .await
+        .unwrap_err();
+    assert!(err.is_unauthorized(), "{err:?}");
+    assert!(!err.is_not_found(), "{err:?}");
+    images
+        .pull(&reference, PullOptions::new().credentials(right))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn credentials_from_config_auths() {
+    let docker = common::docker().await;
+    let registry = Registry::with_auth();
+    let mut cleanup = ImageCleanup::new(&docker);
+    let config_dir = tempfile::tempdir().unwrap();
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+    std::fs::write(
+        config_dir.path().join("config.json"),
+        format!(
+            r#"{{"auths": {{"{}": {{"auth": "{auth}"}}}}}}"#,
+            registry.host()
+        ),
+    )
+    .unwrap();
+    let images = docker
+        .images()
+        .with_docker_config(DockerConfig::from_dir(config_dir.path()).unwrap());
+
+    round_trip(&docker, &images, &registry, "config-auths", &mut cleanup).await;
+
+    // Explicit credentials win over the config's.
+    let reference = format!("{}:v1", registry.repository("explicit"));
+    cleanup.add(reference.clone());
+    images
+        .tag(common::busybox(&docker).await, &reference)
+        .await
+        .unwrap();
+    let err = images
+        .push(
+            &reference,
+            PushOptions::new().credentials(Credentials::new(USER, "not-the-password")),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_unauthorized(), "{err:?}");
+}
+
+#[tokio::test]
+async fn credentials_from_a_credential_helper() {
+    let docker = common::docker().await;
+    let registry = Registry::with_auth();
+    let mut cleanup = ImageCleanup::new(&docker);
+    let helper_dir = tempfile::tempdir().unwrap();
+    let asked = helper_dir.path().join("asked");
+    write_helper(helper_dir.path(), "dockhand-test", registry.host(), &asked);
+
+    // Per registry (`credHelpers`) …
+    let config = DockerConfig::from_json(&format!(
+        r#"{{"credHelpers": {{"{}": "dockhand-test"}}}}"#,
+        registry.host()
+    ))
+    .unwrap()
+    .helper_dir(helper_dir.path());
+    let images = docker.images().with_docker_config(config);
+    round_trip(&docker, &images, &registry, "cred-helper", &mut cleanup).await;
+    assert_eq!(std::fs::read_to_string(&asked).unwrap(), registry.host());
+
+    // … and for every registry (`credsStore`).
+    let config = DockerConfig::from_json(r#"{"credsStore": "dockhand-test"}"#)
+        .unwrap()
+        .helper_dir(helper_dir.path());
+    let images = docker.images().with_docker_config(config);
+    round_trip(&docker, &images, &registry, "creds-store", &mut cleanup).await;
+
+    // A configured helper that is not installed is a clear error, before
+    // any request.
+    let config = DockerConfig::from_json(r#"{"credsStore": "not-installed"}"#)
+        .unwrap()
+        .helper_dir(helper_dir.path());
+    let err = docker
+        .images()
+        .with_docker_config(config)
+        .pull(
+            &format!("{}:v1", registry.repository("x")),
+            PullOptions::new(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("docker-credential-not-installed"),
+        "{err}"
+    );
+}
+
+/// Tag busybox into `registry`, push it, untag it, pull it back, with
+/// whatever credentials `images` finds.
+async fn round_trip(
+    docker: &dockhand::Docker,
+    images: &Images,
+    registry: &Registry,
+    what: &str,
+    cleanup: &mut ImageCleanup,
+) {
+    let reference = format!("{}:v1", registry.repository(what));
+    cleanup.add(reference.clone());
+    images
+        .tag(common::busybox(docker).await, &reference)
+        .await
+        .unwrap();
+    let pushed = images.push(&reference, PushOptions::new()).await.unwrap();
+    assert!(pushed.digest.starts_with("sha256:"), "{pushed:?}");
+    images
+        .remove(&reference, ImageRemoveOptions::new())
+        .await
+        .unwrap();
+    let image = images.pull(&reference, PullOptions::new()).await.unwrap();
+    assert!(
+        image.tags().contains(&reference.as_str()),
+        "{:?}",
+        image.tags()
+    );
+}
+
+/// A `docker-credential-<name>` script in `dir` that knows [`USER`] /
+/// [`PASSWORD`] for `host` only, and writes the server it was asked for to
+/// `asked`.
+fn write_helper(dir: &Path, name: &str, host: &str, asked: &Path) {
+    let path = dir.join(format!("docker-credential-{name}"));
+    let script = format!(
+        r#"#!/bin/sh
+[ "$1" = get ] || exit 1
+read -r server
+printf '%s' "$server" > '{asked}'
+if [ "$server" = '{host}' ]; then
+  printf '{{"ServerURL":"%s","Username":"{USER}","Secret":"{PASSWORD}"}}\n' "$server"
+else
+  echo 'credentials not found in native keychain'
+  exit 1
+fi
+"#,
+        asked = asked.display(),
+    );
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Create, start and wait for a container of `image` running `sh -c
+/// script`, remove it, and return its stdout.
+async fn run_to_completion(docker: &dockhand::Docker, image: &str, script: &str) -> String {
+    use dockhand::models::{ContainerCreateBody, ContainerWaitCondition};
+    use std::collections::HashMap;
+
+    let raw = docker.raw().await.unwrap();
+    let name = common::unique_name("pulled-run");
+    let body = ContainerCreateBody {
+        image: Some(image.to_owned()),
+        cmd: Some(vec!["sh".into(), "-c".into(), script.into()]),
+        labels: Some(HashMap::from([(
+            common::TEST_LABEL.to_owned(),
+            name.clone(),
+        )])),
+        ..Default::default()
+    };
+    let id = raw
+        .container_create(Some(&name), None, &body)
+        .await
+        .unwrap()
+        .into_inner()
+        .id;
+    raw.container_start(&id, None).await.unwrap();
+    let exit = raw
+        .container_wait(&id, Some(ContainerWaitCondition::NotRunning))
+        .await
+        .unwrap()
+        .into_inner();
+    let logs: Vec<u8> = raw
+        .container_logs(&id, None, None, Some(false), Some(true), None, None, None)
+        .await
+        .unwrap()
+        .into_inner()
+        .into_inner()
+        .map_ok(|chunk| chunk.to_vec())
+        .try_concat()
+        .await
+        .unwrap();
+    raw.container_delete(&id, Some(true), None, None)
+        .await
+        .unwrap();
+    assert_eq!(exit.status_code, 0);
+    // Skip the 8-byte frame headers of the multiplexed log stream.
+    let mut text = String::new();
+    let mut rest = logs.as_slice();
+    while rest.len() >= 8 {
+        let len = u32::from_be_bytes([rest[4], rest[5], rest[6], rest[7]]) as usize;
+        let end = (8 + len).min(rest.len());
+        text.push_str(&String::from_utf8_lossy(&rest[8..end]));
+        rest = &rest[end..];
+    }
+    text
+}
