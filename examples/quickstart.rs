@@ -9,9 +9,7 @@ mod busybox_image;
 
 use std::path::Path;
 
-use dockhand::models::{ContainerCreateBody, ContainerWaitCondition};
-use dockhand::Docker;
-use futures_util::TryStreamExt;
+use dockhand::{ContainerOptions, Docker, ImportOptions};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -24,63 +22,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         docker.api_version().await?
     );
 
+    // No registry is needed: the image is made from the local static busybox.
     let image = format!("{}:{}", busybox_image::REPOSITORY, busybox_image::TAG);
-    let raw = docker.raw().await?;
-    if raw.image_inspect(&image, None, None).await.is_err() {
+    if docker.images().get_opt(&image).await?.is_none() {
         println!("importing {image} from {}", busybox_image::busybox_path());
         let tar = busybox_image::rootfs_tar(Path::new(&busybox_image::busybox_path()))?;
-        let progress = raw
-            .image_create(
-                None,
-                None,
-                Some("-"),
-                None,
-                None,
-                Some(busybox_image::REPOSITORY),
-                Some(busybox_image::TAG),
-                None,
-                tar,
-            )
-            .await?;
-        progress
-            .into_inner()
-            .into_inner()
-            .try_for_each(|_| async { Ok(()) })
-            .await?;
+        let options = ImportOptions::new()
+            .repository(busybox_image::REPOSITORY)
+            .tag(busybox_image::TAG);
+        docker.images().import(tar, options).await?;
     }
 
-    // A TTY makes the log a plain byte stream (no stdout/stderr framing).
-    let body = ContainerCreateBody {
-        image: Some(image.clone()),
-        cmd: Some(vec![
-            "sh".into(),
-            "-c".into(),
-            "echo hello from dockhand; uname -sm".into(),
-        ]),
-        tty: Some(true),
-        ..Default::default()
-    };
-    let id = raw
-        .container_create(None, None, &body)
-        .await?
-        .into_inner()
-        .id;
-    raw.container_start(&id, None).await?;
-    let exit = raw
-        .container_wait(&id, Some(ContainerWaitCondition::NotRunning))
-        .await?
-        .into_inner();
-    let output: Vec<u8> = raw
-        .container_logs(&id, None, None, None, Some(true), None, None, None)
-        .await?
-        .into_inner()
-        .into_inner()
-        .map_ok(|chunk| chunk.to_vec())
-        .try_concat()
-        .await?;
-    raw.container_delete(&id, None, None, None).await?;
-
+    let options = ContainerOptions::new()
+        .command("sh -c 'echo hello from dockhand; uname -sm'")
+        .remove(true);
+    let output = docker.containers().run(&image, &options).await?;
     print!("{}", String::from_utf8_lossy(&output));
-    println!("container {} exited with {}", &id[..12], exit.status_code);
     Ok(())
 }

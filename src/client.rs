@@ -132,6 +132,20 @@ impl Docker {
         Ok(&self.versioned().await?.raw)
     }
 
+    /// The pooled HTTP client and the versioned base URL, for the few
+    /// requests the generated client cannot make (hijacked connections).
+    pub(crate) async fn versioned_http(&self) -> Result<(&reqwest::Client, String)> {
+        let versioned = self.versioned().await?;
+        Ok((
+            &self.shared.transport.http,
+            format!(
+                "{}{}",
+                self.shared.transport.base_url,
+                versioned.version.path_prefix()
+            ),
+        ))
+    }
+
     /// The generated client for endpoints that take no version prefix.
     pub(crate) fn unversioned(&self) -> &raw::Client {
         &self.shared.unversioned

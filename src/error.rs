@@ -114,7 +114,9 @@ pub enum Error {
     },
 
     /// A container ran to completion with a non-zero exit status.
-    #[error("container {id} ({image}) exited with status {exit_status} running {command:?}: {stderr}")]
+    #[error(
+        "container {id} ({image}) exited with status {exit_status} running {command:?}: {stderr}"
+    )]
     ContainerFailed {
         /// The container's id.
         id: String,
@@ -126,6 +128,23 @@ pub enum Error {
         exit_status: i64,
         /// What it wrote to stderr (lossy UTF-8).
         stderr: String,
+    },
+
+    /// A call given a time limit did not finish within it.
+    #[error("{operation}: gave up after {after:?}")]
+    Timeout {
+        /// The operation that was attempted.
+        operation: &'static str,
+        /// The time limit.
+        after: std::time::Duration,
+    },
+
+    /// A property needs the full attributes of an object that was listed
+    /// in summary form (`list(sparse)`).
+    #[error("{property} is not part of a list summary; call reload() for the full attributes")]
+    SparseAttributes {
+        /// The property that was asked for.
+        property: &'static str,
     },
 
     /// The daemon's answer could not be decoded.

@@ -25,20 +25,40 @@
 //!   `spec/`, reachable through [`Docker::raw`] for anything the facade does
 //!   not cover yet. Its model types are re-exported as [`models`].
 
+mod auth;
 mod client;
 mod container;
 mod error;
+mod filters;
+mod hijack;
 mod hooks;
 mod host;
+mod image;
 pub mod raw;
+mod stream;
 mod system;
 mod transport;
 mod version;
 
+pub use auth::{Credentials, DockerConfig, DOCKER_HUB_AUTH_KEY};
 pub use client::{Docker, DockerBuilder};
-pub use container::{Container, Containers};
+pub use container::{
+    AttachOptions, ByteSize, Command, Container, ContainerAttrs, ContainerExit, ContainerOptions,
+    ContainerPort, ContainerStatus, Containers, Device, DeviceRequest, EndpointConfig, Exec,
+    ExecOptions, ExecOutput, ExecResult, HealthStatus, Healthcheck, HostPort, HostPorts, KeyValue,
+    KeyValues, KillOptions, ListOptions, LogConfig, LogTime, LogsOptions, MapValue, Mount,
+    NetworkMode, Ports, Propagation, Protocol, PruneReport, RemoveOptions, RestartPolicy, Signal,
+    StopOptions, Ulimit, VolumeBind, Volumes, WaitCondition, WaitOptions,
+};
 pub use error::{BoxError, Error, Result};
+pub use filters::Filters;
+pub use hijack::HijackedConnection;
 pub use host::{DockerHost, DEFAULT_UNIX_SOCKET};
+pub use image::{
+    Image, ImageListOptions, ImageRemoveOptions, Images, ImportOptions, LayerPhase, LayerProgress,
+    PullOptions, PullProgress, PushOptions, PushProgress, PushResult, Reference, RemovedImage,
+};
+pub use stream::{OutputChunk, StreamKind};
 pub use system::Ping;
 pub use version::ApiVersion;
 

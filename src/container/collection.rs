@@ -1,11 +1,18 @@
-//! The container collection: looking containers up.
+//! The container collection: looking containers up, listing, pruning.
 
-use crate::{Container, Docker, Error, Result};
+use futures_util::{StreamExt, TryStreamExt};
+
+use crate::container::params::{ListOptions, PruneReport};
+use crate::{Container, Docker, Error, Filters, Result};
+
+/// How many containers a full list inspects at once (and so how many
+/// pooled connections it may open).
+const INSPECT_CONCURRENCY: usize = 8;
 
 /// The daemon's containers, from [`Docker::containers`].
 #[derive(Clone, Debug)]
 pub struct Containers {
-    docker: Docker,
+    pub(super) docker: Docker,
 }
 
 impl Docker {
@@ -38,12 +45,7 @@ impl Containers {
             .call("ContainerInspect", raw.container_inspect(id_or_name, None))
             .await?
             .into_inner();
-        let id = attrs.id.clone().unwrap_or_default();
-        Ok(Container {
-            docker: self.docker.clone(),
-            id,
-            attrs,
-        })
+        Ok(Container::from_inspect(self.docker.clone(), attrs))
     }
 
     /// Like [`Containers::get`], but a missing container is `Ok(None)`.
@@ -56,5 +58,94 @@ impl Containers {
             Err(err) if err.is_not_found() => Ok(None),
             Err(err) => Err(err),
         }
+    }
+
+    /// List containers (`docker ps`), each inspected in full unless the
+    /// options ask for `sparse` summaries. Inspections run concurrently over
+    /// a few pooled connections; the order is the daemon's (newest first).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] if a listed container disappears before its
+    /// inspect (unless `ignore_removed`).
+    ///
+    /// ```no_run
+    /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
+    /// use dockhand::{Filters, ListOptions};
+    /// let web = docker
+    ///     .containers()
+    ///     .list(ListOptions::new().all(true).filters(Filters::new().label("app=web")))
+    ///     .await?;
+    /// for container in web {
+    ///     println!("{} {}", container.short_id(), container.status());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn list(&self, options: ListOptions) -> Result<Vec<Container>> {
+        let raw = self.docker.raw().await?;
+        let filters = options.filters_query();
+        let summaries = self
+            .docker
+            .call(
+                "ContainerList",
+                raw.container_list(
+                    Some(options.include_stopped()),
+                    filters.as_deref(),
+                    options.limit,
+                    None,
+                ),
+            )
+            .await?
+            .into_inner();
+        if options.sparse {
+            return Ok(summaries
+                .into_iter()
+                .map(|summary| Container::from_summary(self.docker.clone(), summary))
+                .collect());
+        }
+        let ids = summaries.into_iter().filter_map(|summary| summary.id);
+        let inspected: Vec<Option<Container>> = futures_util::stream::iter(ids)
+            .map(|id| async move {
+                match self.get(&id).await {
+                    Ok(container) => Ok(Some(container)),
+                    Err(err) if err.is_not_found() && options.ignore_removed => Ok(None),
+                    Err(err) => Err(err),
+                }
+            })
+            .buffered(INSPECT_CONCURRENCY)
+            .try_collect()
+            .await?;
+        Ok(inspected.into_iter().flatten().collect())
+    }
+
+    /// Remove all stopped containers that match the filters (`docker
+    /// container prune`), e.g. only those with a label.
+    ///
+    /// # Errors
+    /// [`Error::Conflict`] if a prune is already running.
+    ///
+    /// ```no_run
+    /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
+    /// let report = docker
+    ///     .containers()
+    ///     .prune(dockhand::Filters::new().label("job=nightly"))
+    ///     .await?;
+    /// println!("removed {} containers, {} bytes", report.deleted.len(), report.space_reclaimed);
+    /// # Ok(()) }
+    /// ```
+    pub async fn prune(&self, filters: Filters) -> Result<PruneReport> {
+        let raw = self.docker.raw().await?;
+        let query = filters.to_query();
+        let response = self
+            .docker
+            .call("ContainerPrune", raw.container_prune(query.as_deref()))
+            .await?
+            .into_inner();
+        Ok(PruneReport {
+            deleted: response.containers_deleted.unwrap_or_default(),
+            space_reclaimed: response
+                .space_reclaimed
+                .and_then(|bytes| u64::try_from(bytes).ok())
+                .unwrap_or(0),
+        })
     }
 }

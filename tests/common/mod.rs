@@ -5,12 +5,13 @@
 
 #[path = "../../examples/support/busybox_image.rs"]
 mod busybox_image;
+pub mod fake_daemon;
+pub mod registry;
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use dockhand::Docker;
-use futures_util::TryStreamExt;
+use dockhand::{Docker, ImportOptions};
 use tokio::sync::OnceCell;
 
 /// The label every container a test creates carries, so cleanup can find
@@ -49,43 +50,28 @@ pub async fn busybox(docker: &Docker) -> &'static str {
     READY
         .get_or_init(|| async {
             let reference = format!("{}:{}", busybox_image::REPOSITORY, busybox_image::TAG);
-            let raw = docker.raw().await.expect("client");
-            if raw.image_inspect(&reference, None, None).await.is_err() {
-                import_busybox(docker).await;
+            let images = docker.images();
+            if images
+                .get_opt(&reference)
+                .await
+                .expect("image lookup")
+                .is_none()
+            {
+                let busybox = busybox_image::busybox_path();
+                let tar = busybox_image::rootfs_tar(Path::new(&busybox)).unwrap_or_else(|e| {
+                    panic!("building the image from {busybox}: {e} (install busybox-static)")
+                });
+                images
+                    .import(
+                        tar,
+                        ImportOptions::new()
+                            .repository(busybox_image::REPOSITORY)
+                            .tag(busybox_image::TAG),
+                    )
+                    .await
+                    .expect("importing the busybox test image");
             }
             reference
         })
         .await
-}
-
-/// Import the busybox rootfs tar as the test image through `ImageCreate`.
-async fn import_busybox(docker: &Docker) {
-    let busybox = busybox_image::busybox_path();
-    let tar = busybox_image::rootfs_tar(Path::new(&busybox)).unwrap_or_else(|e| {
-        panic!("building the image from {busybox}: {e} (install busybox-static)")
-    });
-    let raw = docker.raw().await.expect("client");
-    let response = raw
-        .image_create(
-            None,
-            None,
-            Some("-"),
-            None,
-            None,
-            Some(busybox_image::REPOSITORY),
-            Some(busybox_image::TAG),
-            None,
-            tar,
-        )
-        .await
-        .expect("ImageCreate accepted the import");
-    let progress: Vec<u8> = response
-        .into_inner()
-        .into_inner()
-        .map_ok(|chunk| chunk.to_vec())
-        .try_concat()
-        .await
-        .expect("import progress stream");
-    let progress = String::from_utf8_lossy(&progress);
-    assert!(!progress.contains("\"error\""), "import failed: {progress}");
 }

@@ -1,0 +1,409 @@
+//! Running commands inside a running container (`docker exec`).
+
+use std::time::Duration;
+
+use futures_util::{Stream, TryStreamExt};
+
+use crate::stream::{self, framing_from_headers, OutputChunk};
+use crate::{models, Command, Container, Docker, HijackedConnection, KeyValues, Result};
+
+/// How long to keep asking for an exec's exit code after its output ended,
+/// in case the daemon has not recorded it yet.
+const EXIT_CODE_POLLS: u32 = 50;
+const EXIT_CODE_POLL_INTERVAL: Duration = Duration::from_millis(20);
+
+/// Options for the `exec_*` methods of [`Container`], as docker-py's
+/// `exec_run` takes them.
+///
+/// ```
+/// use dockhand::ExecOptions;
+///
+/// let options = ExecOptions::new()
+///     .user("nobody")
+///     .workdir("/tmp")
+///     .environment(["GREETING=hi"])
+///     .demux(true);
+/// ```
+#[derive(Clone, Debug)]
+pub struct ExecOptions {
+    stdout: bool,
+    stderr: bool,
+    stdin: bool,
+    tty: bool,
+    privileged: bool,
+    user: Option<String>,
+    environment: Option<KeyValues>,
+    workdir: Option<String>,
+    demux: bool,
+}
+
+impl Default for ExecOptions {
+    fn default() -> Self {
+        ExecOptions {
+            stdout: true,
+            stderr: true,
+            stdin: false,
+            tty: false,
+            privileged: false,
+            user: None,
+            environment: None,
+            workdir: None,
+            demux: false,
+        }
+    }
+}
+
+impl ExecOptions {
+    /// Defaults: stdout and stderr, no stdin, no TTY, as the container's user.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Collect stdout (default true).
+    pub fn stdout(mut self, stdout: bool) -> Self {
+        self.stdout = stdout;
+        self
+    }
+
+    /// Collect stderr (default true).
+    pub fn stderr(mut self, stderr: bool) -> Self {
+        self.stderr = stderr;
+        self
+    }
+
+    /// Connect stdin (useful with [`Container::exec_socket`]).
+    pub fn stdin(mut self, stdin: bool) -> Self {
+        self.stdin = stdin;
+        self
+    }
+
+    /// Allocate a pseudo-TTY (output is then one raw stream).
+    pub fn tty(mut self, tty: bool) -> Self {
+        self.tty = tty;
+        self
+    }
+
+    /// Run with extended privileges.
+    pub fn privileged(mut self, privileged: bool) -> Self {
+        self.privileged = privileged;
+        self
+    }
+
+    /// The user (`name`, `uid`, `name:group`, `uid:gid`) to run as.
+    pub fn user(mut self, user: impl Into<String>) -> Self {
+        self.user = Some(user.into());
+        self
+    }
+
+    /// Environment variables: a map, or `KEY=value` strings.
+    pub fn environment(mut self, environment: impl Into<KeyValues>) -> Self {
+        self.environment = Some(environment.into());
+        self
+    }
+
+    /// The working directory for the command.
+    pub fn workdir(mut self, workdir: impl Into<String>) -> Self {
+        self.workdir = Some(workdir.into());
+        self
+    }
+
+    /// Keep stdout and stderr apart in [`ExecResult::output`].
+    pub fn demux(mut self, demux: bool) -> Self {
+        self.demux = demux;
+        self
+    }
+
+    /// The exec creation body for `command`.
+    fn body(&self, command: &Command) -> Result<models::ContainerExecBody> {
+        let env = self
+            .environment
+            .as_ref()
+            .map(|environment| environment.to_list("environment", '='))
+            .transpose()?;
+        Ok(models::ContainerExecBody {
+            cmd: Some(command.args()?),
+            attach_stdout: Some(self.stdout),
+            attach_stderr: Some(self.stderr),
+            attach_stdin: Some(self.stdin),
+            tty: Some(self.tty),
+            privileged: Some(self.privileged),
+            user: self.user.clone(),
+            env,
+            working_dir: self.workdir.clone(),
+            ..Default::default()
+        })
+    }
+}
+
+/// The output of [`Container::exec_run`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExecOutput {
+    /// stdout and stderr interleaved as written (the default).
+    Combined(Vec<u8>),
+    /// stdout and stderr apart ([`ExecOptions::demux`]).
+    Demuxed {
+        /// What the command wrote to stdout.
+        stdout: Vec<u8>,
+        /// What the command wrote to stderr.
+        stderr: Vec<u8>,
+    },
+}
+
+/// The exit code and output of a finished exec.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ExecResult {
+    /// The command's exit code.
+    pub exit_code: i64,
+    /// What it wrote.
+    pub output: ExecOutput,
+}
+
+/// An exec instance: a command started in a container.
+#[derive(Clone, Debug)]
+pub struct Exec {
+    docker: Docker,
+    id: String,
+}
+
+impl Exec {
+    /// The exec instance's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The daemon's view of the exec (running, exit code, pid, …).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`](crate::Error::NotFound) once the daemon forgot it.
+    pub async fn inspect(&self) -> Result<models::ExecInspectResponse> {
+        let raw = self.docker.raw().await?;
+        Ok(self
+            .docker
+            .call("ExecInspect", raw.exec_inspect(&self.id))
+            .await?
+            .into_inner())
+    }
+
+    /// The exit code, or `None` while the command runs.
+    ///
+    /// # Errors
+    /// As for [`Exec::inspect`].
+    pub async fn exit_code(&self) -> Result<Option<i64>> {
+        let inspected = self.inspect().await?;
+        Ok(match inspected.running {
+            Some(true) => None,
+            _ => inspected.exit_code,
+        })
+    }
+
+    /// Resize the exec's TTY.
+    ///
+    /// # Errors
+    /// [`Error::Api`](crate::Error::Api) if it has no TTY or has ended.
+    pub async fn resize(&self, height: u32, width: u32) -> Result<()> {
+        let raw = self.docker.raw().await?;
+        self.docker
+            .call(
+                "ExecResize",
+                raw.exec_resize(&self.id, height.into(), width.into()),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The exit code once the command has ended: output end and exit-code
+    /// bookkeeping can be a moment apart in the daemon.
+    async fn final_exit_code(&self) -> Result<i64> {
+        for _ in 0..EXIT_CODE_POLLS {
+            if let Some(code) = self.exit_code().await? {
+                return Ok(code);
+            }
+            tokio::time::sleep(EXIT_CODE_POLL_INTERVAL).await;
+        }
+        Ok(self.inspect().await?.exit_code.unwrap_or(-1))
+    }
+}
+
+impl Container {
+    /// Run a command in the running container and return its exit code and
+    /// output (`docker exec`). A string command is split like a shell
+    /// would; a list is used as it is.
+    ///
+    /// # Errors
+    /// [`Error::Conflict`](crate::Error::Conflict) if the container is not
+    /// running; [`Error::InvalidArgument`](crate::Error::InvalidArgument)
+    /// for an unbalanced quote in the command.
+    ///
+    /// ```no_run
+    /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
+    /// use dockhand::{ExecOptions, ExecOutput};
+    /// let result = container.exec_run("sh -c 'id -u'", &ExecOptions::new()).await?;
+    /// assert_eq!(result.exit_code, 0);
+    /// if let ExecOutput::Combined(output) = result.output {
+    ///     println!("uid {}", String::from_utf8_lossy(&output).trim());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn exec_run(
+        &self,
+        command: impl Into<Command>,
+        options: &ExecOptions,
+    ) -> Result<ExecResult> {
+        let (exec, output) = self.exec_stream(command, options).await?;
+        let output = if options.demux {
+            let collected = stream::collect_output(output, true, true).await?;
+            ExecOutput::Demuxed {
+                stdout: collected.stdout,
+                stderr: collected.stderr,
+            }
+        } else {
+            ExecOutput::Combined(super::logs::concat(output).await?)
+        };
+        Ok(ExecResult {
+            exit_code: exec.final_exit_code().await?,
+            output,
+        })
+    }
+
+    /// Run a command in the container and stream its output as it is
+    /// written. The [`Exec`] gives the exit code once the stream has ended.
+    ///
+    /// # Errors
+    /// As for [`Container::exec_run`].
+    ///
+    /// ```no_run
+    /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
+    /// use futures_util::TryStreamExt;
+    /// let (exec, mut output) = container
+    ///     .exec_stream(["sh", "-c", "for i in 1 2 3; do echo $i; sleep 1; done"], &Default::default())
+    ///     .await?;
+    /// while let Some(chunk) = output.try_next().await? {
+    ///     print!("{chunk}");
+    /// }
+    /// println!("exit code {:?}", exec.exit_code().await?);
+    /// # Ok(()) }
+    /// ```
+    pub async fn exec_stream(
+        &self,
+        command: impl Into<Command>,
+        options: &ExecOptions,
+    ) -> Result<(
+        Exec,
+        impl Stream<Item = Result<OutputChunk>> + Send + Unpin + 'static,
+    )> {
+        const OPERATION: &str = "ExecStart";
+        let exec = self.exec_create(command.into(), options).await?;
+        let raw = self.docker.raw().await?;
+        let start = models::ExecStartBody {
+            detach: Some(false),
+            tty: Some(options.tty),
+            ..Default::default()
+        };
+        let response = self
+            .docker
+            .call(OPERATION, raw.exec_start(&exec.id, &start))
+            .await?;
+        let framing = framing_from_headers(response.headers(), options.tty);
+        let output = stream::demux_body(
+            response.into_inner().into_inner(),
+            framing,
+            OPERATION,
+            self.docker.host().to_string(),
+        );
+        Ok((exec, output))
+    }
+
+    /// Run a command in the container and hand over the raw connection:
+    /// read its output (multiplexed unless [`ExecOptions::tty`]) and, with
+    /// [`ExecOptions::stdin`], write its stdin; shutting down the write side
+    /// closes stdin.
+    ///
+    /// # Errors
+    /// As for [`Container::exec_run`].
+    ///
+    /// ```no_run
+    /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
+    /// use dockhand::ExecOptions;
+    /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    /// let (exec, mut socket) = container
+    ///     .exec_socket("cat", &ExecOptions::new().stdin(true).tty(true))
+    ///     .await?;
+    /// socket.write_all(b"hello\n").await.ok();
+    /// socket.shutdown().await.ok();
+    /// let mut echoed = Vec::new();
+    /// socket.read_to_end(&mut echoed).await.ok();
+    /// # Ok(()) }
+    /// ```
+    pub async fn exec_socket(
+        &self,
+        command: impl Into<Command>,
+        options: &ExecOptions,
+    ) -> Result<(Exec, HijackedConnection)> {
+        let exec = self.exec_create(command.into(), options).await?;
+        let body = serde_json::to_vec(&models::ExecStartBody {
+            detach: Some(false),
+            tty: Some(options.tty),
+            ..Default::default()
+        })
+        .expect("the exec start body serializes");
+        let path = format!("/exec/{}/start", exec.id);
+        let connection = self
+            .docker
+            .hijack("ExecStart", &path, &[], Some(body))
+            .await?;
+        Ok((exec, connection))
+    }
+
+    /// Start a command in the container without waiting for it (`docker
+    /// exec --detach`).
+    ///
+    /// # Errors
+    /// As for [`Container::exec_run`].
+    pub async fn exec_detach(
+        &self,
+        command: impl Into<Command>,
+        options: &ExecOptions,
+    ) -> Result<Exec> {
+        const OPERATION: &str = "ExecStart";
+        let exec = self.exec_create(command.into(), options).await?;
+        let raw = self.docker.raw().await?;
+        let start = models::ExecStartBody {
+            detach: Some(true),
+            tty: Some(options.tty),
+            ..Default::default()
+        };
+        let response = self
+            .docker
+            .call(OPERATION, raw.exec_start(&exec.id, &start))
+            .await?;
+        // Drain the (empty) body so the connection goes back to the pool.
+        let host = self.docker.host().to_string();
+        response
+            .into_inner()
+            .into_inner()
+            .try_for_each(|_| async { Ok(()) })
+            .await
+            .map_err(|source| crate::Error::Transport {
+                host,
+                operation: OPERATION,
+                source: Box::new(source),
+            })?;
+        Ok(exec)
+    }
+
+    /// Create the exec instance.
+    async fn exec_create(&self, command: Command, options: &ExecOptions) -> Result<Exec> {
+        let body = options.body(&command)?;
+        let raw = self.docker.raw().await?;
+        let created = self
+            .docker
+            .call("ContainerExec", raw.container_exec(&self.id, &body))
+            .await?
+            .into_inner();
+        Ok(Exec {
+            docker: self.docker.clone(),
+            id: created.id,
+        })
+    }
+}

@@ -1,0 +1,231 @@
+//! Changing a container's state: start, stop, restart, kill, pause,
+//! unpause, remove, rename, resize, wait.
+
+use crate::container::params::{
+    ContainerExit, KillOptions, RemoveOptions, StopOptions, WaitOptions,
+};
+use crate::{Container, Error, Result};
+
+impl Container {
+    /// Start the container (`docker start`). Starting a running container
+    /// is not an error, as with the docker CLI.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] if the container is gone; [`Error::Api`] when the
+    /// daemon cannot start it (e.g. its command does not exist).
+    ///
+    /// ```no_run
+    /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
+    /// container.start().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn start(&self) -> Result<()> {
+        let raw = self.docker.raw().await?;
+        let result = self
+            .docker
+            .call("ContainerStart", raw.container_start(&self.id, None))
+            .await;
+        already_done_is_ok(result)
+    }
+
+    /// Stop the container (`docker stop`): the stop signal, then `SIGKILL`
+    /// after the timeout. Stopping a stopped container is not an error.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] if the container is gone.
+    ///
+    /// ```no_run
+    /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
+    /// use std::time::Duration;
+    /// container.stop(dockhand::StopOptions::new().timeout(Duration::from_secs(1))).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn stop(&self, options: StopOptions) -> Result<()> {
+        let raw = self.docker.raw().await?;
+        let result = self
+            .docker
+            .call(
+                "ContainerStop",
+                raw.container_stop(&self.id, None, options.seconds()),
+            )
+            .await;
+        already_done_is_ok(result)
+    }
+
+    /// Restart the container (`docker restart`).
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] if the container is gone.
+    ///
+    /// ```no_run
+    /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
+    /// container.restart(Default::default()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn restart(&self, options: StopOptions) -> Result<()> {
+        let raw = self.docker.raw().await?;
+        self.docker
+            .call(
+                "ContainerRestart",
+                raw.container_restart(&self.id, None, options.seconds()),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Send a signal (`SIGKILL` unless told otherwise) to the container's
+    /// main process (`docker kill`).
+    ///
+    /// # Errors
+    /// [`Error::Conflict`] if the container is not running;
+    /// [`Error::Api`] (400) for an unknown signal.
+    ///
+    /// ```no_run
+    /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
+    /// container.kill(dockhand::KillOptions::new().signal("SIGHUP")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn kill(&self, options: KillOptions) -> Result<()> {
+        let raw = self.docker.raw().await?;
+        let signal = options.signal.as_ref().map(|signal| signal.as_str());
+        self.docker
+            .call("ContainerKill", raw.container_kill(&self.id, signal))
+            .await?;
+        Ok(())
+    }
+
+    /// Freeze the container's processes (`docker pause`).
+    ///
+    /// # Errors
+    /// [`Error::Conflict`] if the container is not running or already paused.
+    pub async fn pause(&self) -> Result<()> {
+        let raw = self.docker.raw().await?;
+        self.docker
+            .call("ContainerPause", raw.container_pause(&self.id))
+            .await?;
+        Ok(())
+    }
+
+    /// Thaw a paused container (`docker unpause`).
+    ///
+    /// # Errors
+    /// [`Error::Conflict`] if the container is not paused.
+    pub async fn unpause(&self) -> Result<()> {
+        let raw = self.docker.raw().await?;
+        self.docker
+            .call("ContainerUnpause", raw.container_unpause(&self.id))
+            .await?;
+        Ok(())
+    }
+
+    /// Remove the container (`docker rm`).
+    ///
+    /// # Errors
+    /// [`Error::Conflict`] if it is running and `force` is not set;
+    /// [`Error::NotFound`] if it is already gone.
+    ///
+    /// ```no_run
+    /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
+    /// container.remove(dockhand::RemoveOptions::new().force(true).v(true)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn remove(&self, options: RemoveOptions) -> Result<()> {
+        let raw = self.docker.raw().await?;
+        self.docker
+            .call(
+                "ContainerDelete",
+                raw.container_delete(
+                    &self.id,
+                    Some(options.force),
+                    Some(options.link),
+                    Some(options.v),
+                ),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Rename the container (`docker rename`). This handle keeps the old
+    /// name in its attributes until [`Container::reload`].
+    ///
+    /// # Errors
+    /// [`Error::Conflict`] if the name is taken; [`Error::InvalidArgument`]
+    /// for an empty name.
+    pub async fn rename(&self, name: &str) -> Result<()> {
+        if name.is_empty() {
+            return Err(Error::invalid("rename: the new name must not be empty"));
+        }
+        let raw = self.docker.raw().await?;
+        self.docker
+            .call("ContainerRename", raw.container_rename(&self.id, name))
+            .await?;
+        Ok(())
+    }
+
+    /// Resize the container's TTY (`height` rows by `width` columns).
+    ///
+    /// # Errors
+    /// [`Error::Api`] if the container has no TTY or is not running.
+    pub async fn resize(&self, height: u32, width: u32) -> Result<()> {
+        let raw = self.docker.raw().await?;
+        let response = self
+            .docker
+            .call(
+                "ContainerResize",
+                raw.container_resize(&self.id, height.into(), width.into()),
+            )
+            .await?;
+        drop(response);
+        Ok(())
+    }
+
+    /// Wait for the container to stop (or for another
+    /// [`WaitCondition`](crate::WaitCondition)) and return its exit status.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] when the options' time limit passes first;
+    /// [`Error::NotFound`] if the container is gone.
+    ///
+    /// ```no_run
+    /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
+    /// let exit = container.wait(Default::default()).await?;
+    /// println!("exited with {}", exit.status_code);
+    /// # Ok(()) }
+    /// ```
+    pub async fn wait(&self, options: WaitOptions) -> Result<ContainerExit> {
+        const OPERATION: &str = "ContainerWait";
+        let raw = self.docker.raw().await?;
+        let request = self.docker.call(
+            OPERATION,
+            raw.container_wait(&self.id, Some(options.condition.to_raw())),
+        );
+        let response = match options.timeout {
+            None => request.await?,
+            Some(after) => {
+                tokio::time::timeout(after, request)
+                    .await
+                    .map_err(|_| Error::Timeout {
+                        operation: OPERATION,
+                        after,
+                    })??
+            }
+        };
+        let body = response.into_inner();
+        Ok(ContainerExit {
+            status_code: body.status_code,
+            error: body
+                .error
+                .and_then(|error| error.message)
+                .filter(|message| !message.is_empty()),
+        })
+    }
+}
+
+/// Starting a running container or stopping a stopped one answers 304;
+/// like the docker CLI, treat it as success.
+fn already_done_is_ok<T>(result: Result<T>) -> Result<()> {
+    match result {
+        Ok(_) | Err(Error::NotModified { .. }) => Ok(()),
+        Err(err) => Err(err),
+    }
+}

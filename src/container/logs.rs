@@ -1,0 +1,340 @@
+//! A container's output: `logs` (what the log driver kept) and `attach`
+//! (what it writes from now on).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use futures_util::{Stream, TryStreamExt};
+
+use crate::stream::{self, framing_from_headers, OutputChunk};
+use crate::{Container, ContainerAttrs, HijackedConnection, Result};
+
+/// A point in time for [`LogsOptions::since`] and [`LogsOptions::until`]:
+/// a [`SystemTime`] or seconds since the Unix epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogTime(i64);
+
+impl From<SystemTime> for LogTime {
+    fn from(time: SystemTime) -> Self {
+        let seconds = match time.duration_since(UNIX_EPOCH) {
+            Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+            Err(before) => -i64::try_from(before.duration().as_secs()).unwrap_or(i64::MAX),
+        };
+        LogTime(seconds)
+    }
+}
+
+impl From<i64> for LogTime {
+    /// Seconds since the Unix epoch.
+    fn from(epoch_seconds: i64) -> Self {
+        LogTime(epoch_seconds)
+    }
+}
+
+/// Options for [`Container::logs`] and [`Container::logs_stream`], as
+/// `docker logs` takes them.
+#[derive(Clone, Debug)]
+pub struct LogsOptions {
+    stdout: bool,
+    stderr: bool,
+    timestamps: bool,
+    follow: bool,
+    tail: Option<u64>,
+    since: Option<LogTime>,
+    until: Option<LogTime>,
+}
+
+impl Default for LogsOptions {
+    fn default() -> Self {
+        LogsOptions {
+            stdout: true,
+            stderr: true,
+            timestamps: false,
+            follow: false,
+            tail: None,
+            since: None,
+            until: None,
+        }
+    }
+}
+
+impl LogsOptions {
+    /// Defaults: stdout and stderr, everything kept, no timestamps, no follow.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Include stdout (default true).
+    pub fn stdout(mut self, stdout: bool) -> Self {
+        self.stdout = stdout;
+        self
+    }
+
+    /// Include stderr (default true).
+    pub fn stderr(mut self, stderr: bool) -> Self {
+        self.stderr = stderr;
+        self
+    }
+
+    /// Prefix each line with its RFC 3339 timestamp.
+    pub fn timestamps(mut self, timestamps: bool) -> Self {
+        self.timestamps = timestamps;
+        self
+    }
+
+    /// Keep following the output until the container stops.
+    pub fn follow(mut self, follow: bool) -> Self {
+        self.follow = follow;
+        self
+    }
+
+    /// Only the last `lines` lines (default: all).
+    pub fn tail(mut self, lines: u64) -> Self {
+        self.tail = Some(lines);
+        self
+    }
+
+    /// Only output written at or after this time.
+    pub fn since(mut self, time: impl Into<LogTime>) -> Self {
+        self.since = Some(time.into());
+        self
+    }
+
+    /// Only output written before this time.
+    pub fn until(mut self, time: impl Into<LogTime>) -> Self {
+        self.until = Some(time.into());
+        self
+    }
+}
+
+/// Options for [`Container::attach`], [`Container::attach_stream`] and
+/// [`Container::attach_socket`].
+#[derive(Clone, Debug)]
+pub struct AttachOptions {
+    pub(crate) stdout: bool,
+    pub(crate) stderr: bool,
+    pub(crate) stdin: bool,
+    pub(crate) logs: bool,
+}
+
+impl Default for AttachOptions {
+    fn default() -> Self {
+        AttachOptions {
+            stdout: true,
+            stderr: true,
+            stdin: false,
+            logs: false,
+        }
+    }
+}
+
+impl AttachOptions {
+    /// Defaults: stdout and stderr from now on, no stdin, no earlier output.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Include stdout (default true).
+    pub fn stdout(mut self, stdout: bool) -> Self {
+        self.stdout = stdout;
+        self
+    }
+
+    /// Include stderr (default true).
+    pub fn stderr(mut self, stderr: bool) -> Self {
+        self.stderr = stderr;
+        self
+    }
+
+    /// Connect stdin (for [`Container::attach_socket`]; the container needs
+    /// `stdin_open`).
+    pub fn stdin(mut self, stdin: bool) -> Self {
+        self.stdin = stdin;
+        self
+    }
+
+    /// Replay the output written before attaching first.
+    pub fn logs(mut self, logs: bool) -> Self {
+        self.logs = logs;
+        self
+    }
+
+    /// The attach query parameters.
+    pub(crate) fn query(&self) -> Vec<(&'static str, String)> {
+        let flag = |value: bool| if value { "1" } else { "0" }.to_owned();
+        vec![
+            ("stream", "1".to_owned()),
+            ("stdout", flag(self.stdout)),
+            ("stderr", flag(self.stderr)),
+            ("stdin", flag(self.stdin)),
+            ("logs", flag(self.logs)),
+        ]
+    }
+}
+
+impl Container {
+    /// The container's log output, stdout and stderr interleaved as written
+    /// (`docker logs`). With `follow`, waits until the container stops.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`](crate::Error::NotFound) if the container is gone;
+    /// [`Error::Api`](crate::Error::Api) if its log driver keeps no logs
+    /// (`none`).
+    ///
+    /// ```no_run
+    /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
+    /// let last_lines = container.logs(dockhand::LogsOptions::new().tail(10)).await?;
+    /// print!("{}", String::from_utf8_lossy(&last_lines));
+    /// # Ok(()) }
+    /// ```
+    pub async fn logs(&self, options: LogsOptions) -> Result<Vec<u8>> {
+        let output = self.logs_stream(options).await?;
+        concat(output).await
+    }
+
+    /// The container's log output as a live stream of chunks, each saying
+    /// whether it came from stdout or stderr. With `follow`, the stream ends
+    /// when the container stops. Memory stays bounded whatever the log size.
+    ///
+    /// Dropping the stream closes the connection.
+    ///
+    /// # Errors
+    /// As for [`Container::logs`]; errors while reading come as stream items.
+    ///
+    /// ```no_run
+    /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
+    /// use futures_util::TryStreamExt;
+    /// let mut lines = container.logs_stream(dockhand::LogsOptions::new().follow(true)).await?;
+    /// while let Some(chunk) = lines.try_next().await? {
+    ///     print!("{}: {}", chunk.kind, String::from_utf8_lossy(chunk.as_bytes()));
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn logs_stream(
+        &self,
+        options: LogsOptions,
+    ) -> Result<impl Stream<Item = Result<OutputChunk>> + Send + 'static> {
+        const OPERATION: &str = "ContainerLogs";
+        let tty = self.tty().await?;
+        let raw = self.docker.raw().await?;
+        let tail = options.tail.map(|lines| lines.to_string());
+        let response = self
+            .docker
+            .call(
+                OPERATION,
+                raw.container_logs(
+                    &self.id,
+                    Some(options.follow),
+                    options.since.map(|time| time.0),
+                    Some(options.stderr),
+                    Some(options.stdout),
+                    tail.as_deref(),
+                    Some(options.timestamps),
+                    options.until.map(|time| time.0),
+                ),
+            )
+            .await?;
+        let framing = framing_from_headers(response.headers(), tty);
+        Ok(stream::demux_body(
+            response.into_inner().into_inner(),
+            framing,
+            OPERATION,
+            self.docker.host().to_string(),
+        ))
+    }
+
+    /// Attach to the running container and collect its output until it
+    /// stops, stdout and stderr interleaved.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`](crate::Error::NotFound) if the container is gone.
+    pub async fn attach(&self, options: AttachOptions) -> Result<Vec<u8>> {
+        concat(self.attach_stream(options).await?).await
+    }
+
+    /// Attach to the container and stream its output as it is written. The
+    /// stream ends when the container stops; dropping it detaches.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`](crate::Error::NotFound) if the container is gone.
+    ///
+    /// ```no_run
+    /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
+    /// use futures_util::TryStreamExt;
+    /// let mut output = container.attach_stream(Default::default()).await?;
+    /// while let Some(chunk) = output.try_next().await? {
+    ///     println!("{} bytes on {}", chunk.as_bytes().len(), chunk.kind);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn attach_stream(
+        &self,
+        options: AttachOptions,
+    ) -> Result<impl Stream<Item = Result<OutputChunk>> + Send + 'static> {
+        let tty = self.tty().await?;
+        let connection = self.attach_socket(options).await?;
+        let framing = stream::framing(connection.content_type(), tty);
+        Ok(stream::demux_reader(
+            connection,
+            framing,
+            "ContainerAttach",
+            self.docker.host().to_string(),
+        ))
+    }
+
+    /// Attach and hand over the raw connection: read the container's output
+    /// (multiplexed unless it has a TTY) and, with
+    /// [`AttachOptions::stdin`], write its stdin. Output that arrives with
+    /// the daemon's answer is kept for the first reads.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`](crate::Error::NotFound) if the container is gone.
+    ///
+    /// ```no_run
+    /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
+    /// use tokio::io::AsyncWriteExt;
+    /// let mut socket = container
+    ///     .attach_socket(dockhand::AttachOptions::new().stdin(true))
+    ///     .await?;
+    /// socket.write_all(b"echo hi\n").await.ok();
+    /// socket.shutdown().await.ok(); // closes the container's stdin
+    /// # Ok(()) }
+    /// ```
+    pub async fn attach_socket(&self, options: AttachOptions) -> Result<HijackedConnection> {
+        let path = format!("/containers/{}/attach", self.id);
+        self.docker
+            .hijack("ContainerAttach", &path, &options.query(), None)
+            .await
+    }
+
+    /// Whether the container has a TTY (which decides how its output is
+    /// framed on daemons that do not say); from the cached attributes when
+    /// they are complete, else from a fresh inspect.
+    pub(crate) async fn tty(&self) -> Result<bool> {
+        let attrs;
+        let inspected = match &self.attrs {
+            ContainerAttrs::Inspected(inspected) => inspected,
+            ContainerAttrs::Summary(_) => {
+                attrs = self.docker.containers().get(&self.id).await?;
+                match attrs.attrs {
+                    ContainerAttrs::Inspected(ref inspected) => inspected,
+                    ContainerAttrs::Summary(_) => unreachable!("get returns inspected attributes"),
+                }
+            }
+        };
+        Ok(inspected
+            .config
+            .as_ref()
+            .and_then(|config| config.tty)
+            .unwrap_or(false))
+    }
+}
+
+/// Collect a chunk stream into one buffer, streams interleaved as written.
+pub(crate) async fn concat(output: impl Stream<Item = Result<OutputChunk>>) -> Result<Vec<u8>> {
+    output
+        .try_fold(Vec::new(), |mut all, chunk| async move {
+            all.extend_from_slice(chunk.as_bytes());
+            Ok(all)
+        })
+        .await
+}

@@ -1,0 +1,292 @@
+//! [`ContainerOptions`]: everything optional about a new container, as
+//! docker-py's `run`/`create` keywords.
+//!
+//! The builder only collects what the caller typed; [`request`] checks it
+//! against the negotiated API version and turns it into the create request.
+//! One file per family of options holds its setters, its value types and
+//! how it fills the request.
+
+mod bytes;
+mod command;
+mod devices;
+mod health;
+mod host;
+mod kv;
+mod logging;
+mod mounts;
+mod network;
+mod ports;
+mod process;
+mod proxy;
+mod request;
+mod resources;
+mod restart;
+mod volumes;
+
+use std::time::Duration;
+
+pub use bytes::ByteSize;
+pub use command::Command;
+pub use devices::{Device, DeviceRequest};
+pub use health::Healthcheck;
+pub use kv::{KeyValue, KeyValues, MapValue};
+pub use logging::LogConfig;
+pub use mounts::{Mount, Propagation};
+pub use network::{EndpointConfig, NetworkMode};
+pub use ports::{ContainerPort, HostPort, HostPorts, Ports, Protocol};
+pub use resources::Ulimit;
+pub use restart::RestartPolicy;
+pub use volumes::{VolumeBind, Volumes};
+
+pub(crate) use request::CreateRequest;
+
+use crate::{Error, Signal};
+
+/// A value parsed from what the caller typed, or why it could not be (the
+/// reason names the input; the option's keyword is added when reported).
+pub(crate) type Parsed<T> = std::result::Result<T, String>;
+
+/// An [`Error::InvalidArgument`] naming the option.
+fn invalid(keyword: &str, detail: impl std::fmt::Display) -> Error {
+    Error::invalid(format!("{keyword}: {detail}"))
+}
+
+/// Why a conversion failed, without the `invalid argument: ` prefix of an
+/// [`Error`] (the option's keyword comes first when it is reported).
+fn reason(err: impl std::fmt::Display) -> String {
+    let message = err.to_string();
+    match message.strip_prefix("invalid argument: ") {
+        Some(reason) => reason.to_owned(),
+        None => message,
+    }
+}
+
+/// The value of a parsed input, or the error naming the option.
+fn parsed<T: Clone>(keyword: &str, value: &Parsed<T>) -> crate::Result<T> {
+    value.clone().map_err(|reason| invalid(keyword, reason))
+}
+
+/// Everything optional about a new container: docker-py's `run`/`create`
+/// keywords as chained setters, under the same names.
+///
+/// Setters accept the forms people type — byte sizes as `"128m"` or
+/// numbers, ports as `8080` or `"2222/udp"`, environments as maps or
+/// `"K=V"` lists, commands as strings (split like a shell) or lists — and
+/// never fail or panic: a malformed value is kept and reported when the
+/// container is created, as [`Error::InvalidArgument`] naming the keyword,
+/// before any request is sent. So are invalid combinations (`network` with
+/// `network_mode`, ports with host networking, …) and options that the
+/// daemon's API version does not have, which name the version they need.
+///
+/// Calling a setter again replaces the earlier value.
+///
+/// ```no_run
+/// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
+/// use std::time::Duration;
+/// use dockhand::{ContainerOptions, Healthcheck, RestartPolicy};
+///
+/// let options = ContainerOptions::new()
+///     .name("web")
+///     .command("nginx -g 'daemon off;'")
+///     .environment(["MODE=production", "TZ=UTC"])
+///     .labels([("team", "web")])
+///     .ports([("80/tcp", 8080)])
+///     .volumes(["/srv/www:/usr/share/nginx/html:ro"])
+///     .mem_limit("256m")
+///     .restart_policy(RestartPolicy::on_failure(3))
+///     .healthcheck(
+///         Healthcheck::shell("wget -q -O- localhost || exit 1")
+///             .interval(Duration::from_secs(10))
+///             .retries(3),
+///     );
+/// let web = docker.containers().create("nginx:alpine", &options).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ContainerOptions {
+    // Query parameters of the create request.
+    name: Option<String>,
+    platform: Option<String>,
+
+    // Read by `run`, not sent.
+    detach: bool,
+    stdout: Option<bool>,
+    stderr: bool,
+    remove: bool,
+
+    // The container's process (`Config`).
+    command: Option<Command>,
+    entrypoint: Option<Command>,
+    environment: Option<KeyValues>,
+    user: Option<String>,
+    working_dir: Option<String>,
+    hostname: Option<String>,
+    domainname: Option<String>,
+    labels: Option<KeyValues>,
+    tty: Option<bool>,
+    stdin_open: Option<bool>,
+    stop_signal: Option<Signal>,
+    stop_timeout: Option<Duration>,
+    use_config_proxy: bool,
+    healthcheck: Option<Healthcheck>,
+
+    // Networking.
+    network: Option<String>,
+    network_mode: Option<NetworkMode>,
+    networking_config: Option<Vec<(String, EndpointConfig)>>,
+    network_disabled: Option<bool>,
+    mac_address: Option<String>,
+    dns: Option<Vec<String>>,
+    dns_opt: Option<Vec<String>>,
+    dns_search: Option<Vec<String>>,
+    extra_hosts: Option<KeyValues>,
+    links: Option<KeyValues>,
+    ports: Option<Ports>,
+    publish_all_ports: Option<bool>,
+
+    // Storage.
+    volumes: Option<Volumes>,
+    volume_driver: Option<String>,
+    volumes_from: Option<Vec<String>>,
+    mounts: Option<Vec<Mount>>,
+    tmpfs: Option<KeyValues>,
+
+    // Devices.
+    devices: Option<Vec<Device>>,
+    device_requests: Option<Vec<DeviceRequest>>,
+    device_cgroup_rules: Option<Vec<String>>,
+
+    // Resources.
+    mem_limit: Option<ByteSize>,
+    mem_reservation: Option<ByteSize>,
+    memswap_limit: Option<ByteSize>,
+    kernel_memory: Option<ByteSize>,
+    shm_size: Option<ByteSize>,
+    mem_swappiness: Option<i64>,
+    oom_kill_disable: Option<bool>,
+    oom_score_adj: Option<i64>,
+    pids_limit: Option<i64>,
+    cpu_count: Option<i64>,
+    cpu_percent: Option<i64>,
+    cpu_period: Option<i64>,
+    cpu_quota: Option<i64>,
+    cpu_rt_period: Option<i64>,
+    cpu_rt_runtime: Option<i64>,
+    cpu_shares: Option<i64>,
+    nano_cpus: Option<i64>,
+    cpuset_cpus: Option<String>,
+    cpuset_mems: Option<String>,
+    blkio_weight: Option<i64>,
+    blkio_weight_device: Option<Vec<(String, i64)>>,
+    device_read_bps: Option<Vec<(String, ByteSize)>>,
+    device_write_bps: Option<Vec<(String, ByteSize)>>,
+    device_read_iops: Option<Vec<(String, i64)>>,
+    device_write_iops: Option<Vec<(String, i64)>>,
+    ulimits: Option<Vec<Ulimit>>,
+
+    // Isolation, privileges and lifecycle (`HostConfig`).
+    privileged: Option<bool>,
+    read_only: Option<bool>,
+    init: Option<bool>,
+    auto_remove: Option<bool>,
+    cap_add: Option<Vec<String>>,
+    cap_drop: Option<Vec<String>>,
+    security_opt: Option<Vec<String>>,
+    group_add: Option<Vec<String>>,
+    userns_mode: Option<String>,
+    uts_mode: Option<String>,
+    pid_mode: Option<String>,
+    ipc_mode: Option<String>,
+    cgroupns: Option<String>,
+    cgroup_parent: Option<String>,
+    isolation: Option<String>,
+    runtime: Option<String>,
+    sysctls: Option<KeyValues>,
+    storage_opt: Option<KeyValues>,
+    annotations: Option<KeyValues>,
+    init_path: Option<String>,
+    lxc_conf: Option<KeyValues>,
+    restart_policy: Option<Parsed<RestartPolicy>>,
+    log_config: Option<LogConfig>,
+}
+
+impl ContainerOptions {
+    /// No options: the image's defaults, on the default network.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The container's name (`docker run --name`). Without one the daemon
+    /// picks a random name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The platform of the image, `os[/arch[/variant]]` (e.g.
+    /// `linux/arm64`), for daemons with multi-platform images.
+    pub fn platform(mut self, platform: impl Into<String>) -> Self {
+        self.platform = Some(platform.into());
+        self
+    }
+
+    /// Create the container to run detached, as docker-py's `create`
+    /// does: its stdout and stderr are not marked attached. Run it with
+    /// [`Containers::run_detached`](crate::Containers::run_detached); `run`
+    /// and `run_stream`, which read the output, refuse it.
+    pub fn detach(mut self, detach: bool) -> Self {
+        self.detach = detach;
+        self
+    }
+
+    /// `run` only: include standard output in the returned output (default
+    /// `true`).
+    pub fn stdout(mut self, stdout: bool) -> Self {
+        self.stdout = Some(stdout);
+        self
+    }
+
+    /// `run` only: include standard error in the returned output (default
+    /// `false`).
+    pub fn stderr(mut self, stderr: bool) -> Self {
+        self.stderr = stderr;
+        self
+    }
+
+    /// `run` only: remove the container once it has exited; `run` returns
+    /// after the removal. Implemented as `auto_remove`, so the daemon
+    /// removes it even if the client goes away.
+    pub fn remove(mut self, remove: bool) -> Self {
+        self.remove = remove;
+        self
+    }
+
+    /// Whether the options ask for a detached container (`detach`).
+    pub(crate) fn run_detach(&self) -> bool {
+        self.detach
+    }
+
+    /// Whether `run` returns standard output (`stdout`, default `true`).
+    pub(crate) fn run_stdout(&self) -> bool {
+        self.stdout.unwrap_or(true)
+    }
+
+    /// Whether `run` returns standard error (`stderr`, default `false`).
+    pub(crate) fn run_stderr(&self) -> bool {
+        self.stderr
+    }
+
+    /// Whether `run` removes the container afterwards (`remove`).
+    pub(crate) fn run_remove(&self) -> bool {
+        self.remove
+    }
+}
+
+/// Collect a list option's items as strings.
+fn strings<I>(items: I) -> Vec<String>
+where
+    I: IntoIterator,
+    I::Item: Into<String>,
+{
+    items.into_iter().map(Into::into).collect()
+}

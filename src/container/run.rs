@@ -1,0 +1,463 @@
+//! Creating and running containers: `create`, and `run` in its three forms
+//! (collect the output, stream it, or detach).
+//!
+//! `run` orders its calls like the docker CLI, not docker-py: create →
+//! attach (a hijacked connection, open before anything can be written) →
+//! register the wait (`next-exit`, or `removed` for auto-removal) → start →
+//! read the output to its end → take the exit status from the wait. No
+//! output is lost however quickly the container exits, it works with every
+//! log driver (it never reads logs), and with removal the container is gone
+//! when `run` returns.
+
+use futures_util::{Stream, StreamExt};
+use progenitor_client::Error as RawError;
+
+use crate::container::options::{ContainerOptions, CreateRequest};
+use crate::container::params::{ContainerExit, RemoveOptions, WaitCondition};
+use crate::error::from_raw;
+use crate::models::ContainerWaitResponse;
+use crate::stream::{self, OutputChunk, StreamKind};
+use crate::{AttachOptions, Container, Containers, Docker, Error, HijackedConnection, Result};
+
+impl Containers {
+    /// Create a container from `image` (`docker create`), pulling the image
+    /// first if the daemon does not have it.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for invalid options (before any request);
+    /// [`Error::NotFound`] when the image is neither local nor pullable;
+    /// [`Error::Conflict`] when the name is taken.
+    ///
+    /// ```no_run
+    /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
+    /// use dockhand::ContainerOptions;
+    /// let container = docker
+    ///     .containers()
+    ///     .create("busybox", &ContainerOptions::new().command("sleep 60").mem_limit("64m"))
+    ///     .await?;
+    /// container.start().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn create(&self, image: &str, options: &ContainerOptions) -> Result<Container> {
+        let api = self.docker.api_version().await?;
+        let request = options.to_request(image, api)?;
+        self.create_from(image, &request).await
+    }
+
+    /// Send a prepared create request, pulling the image on "no such image".
+    async fn create_from(&self, image: &str, request: &CreateRequest) -> Result<Container> {
+        let raw = self.docker.raw().await?;
+        let create = || {
+            self.docker.call(
+                "ContainerCreate",
+                raw.container_create(
+                    request.name.as_deref(),
+                    request.platform.as_deref(),
+                    &request.body,
+                ),
+            )
+        };
+        let created = match create().await {
+            Err(err) if err.is_not_found() => {
+                self.docker
+                    .images()
+                    .pull_if_missing(image, request.platform.as_deref())
+                    .await?;
+                create().await?
+            }
+            other => other?,
+        };
+        self.get(&created.into_inner().id).await
+    }
+
+    /// Run a command in a new container and return its output once it exits
+    /// (`docker run`): standard output by default, standard error too with
+    /// [`ContainerOptions::stderr`], interleaved as written. With
+    /// [`ContainerOptions::remove`] the container is removed before this
+    /// returns.
+    ///
+    /// # Errors
+    /// [`Error::ContainerFailed`] with the exit status, command, image and
+    /// stderr when the command exits non-zero; otherwise as for
+    /// [`Containers::create`] and [`Container::start`].
+    ///
+    /// ```no_run
+    /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
+    /// use dockhand::ContainerOptions;
+    /// let output = docker
+    ///     .containers()
+    ///     .run("busybox", &ContainerOptions::new().command("echo hello").remove(true))
+    ///     .await?;
+    /// assert_eq!(output, b"hello\n");
+    /// # Ok(()) }
+    /// ```
+    pub async fn run(&self, image: &str, options: &ContainerOptions) -> Result<Vec<u8>> {
+        let (launched, chunks) = self.launch(image, options).await?;
+        let (want_stdout, want_stderr) = (options.run_stdout(), options.run_stderr());
+        let mut output = Vec::new();
+        let mut stderr = Vec::new();
+        let mut chunks = std::pin::pin!(chunks);
+        let mut read_error = None;
+        while let Some(chunk) = chunks.next().await {
+            match chunk {
+                Ok(chunk) => {
+                    let is_stderr = chunk.kind == StreamKind::Stderr;
+                    if is_stderr {
+                        stderr.extend_from_slice(chunk.as_bytes());
+                    }
+                    if (is_stderr && want_stderr) || (!is_stderr && want_stdout) {
+                        output.extend_from_slice(chunk.as_bytes());
+                    }
+                }
+                Err(err) => {
+                    read_error = Some(err);
+                    break;
+                }
+            }
+        }
+        drop(chunks);
+        let exit = launched.finish().await;
+        if let Some(err) = read_error {
+            return Err(err);
+        }
+        launched.check(exit?, &stderr)?;
+        Ok(output)
+    }
+
+    /// Run a command in a new container and stream its output while it
+    /// runs. The stream ends when the container exits; a non-zero exit
+    /// arrives as a last [`Error::ContainerFailed`] item (with the stderr
+    /// seen), and with [`ContainerOptions::remove`] the container is gone
+    /// by the time the stream ends.
+    ///
+    /// Dropping the stream early stops reading; a container to be removed
+    /// is then force-removed in the background.
+    ///
+    /// # Errors
+    /// As for [`Containers::run`], before the first item.
+    ///
+    /// ```no_run
+    /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
+    /// use dockhand::ContainerOptions;
+    /// use futures_util::TryStreamExt;
+    /// let options = ContainerOptions::new()
+    ///     .command(["sh", "-c", "for i in 1 2 3; do echo $i; sleep 1; done"])
+    ///     .remove(true);
+    /// let mut output = docker.containers().run_stream("busybox", &options).await?;
+    /// while let Some(chunk) = output.try_next().await? {
+    ///     print!("{}", String::from_utf8_lossy(chunk.as_bytes()));
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn run_stream(
+        &self,
+        image: &str,
+        options: &ContainerOptions,
+    ) -> Result<impl Stream<Item = Result<OutputChunk>> + Send + Unpin + 'static> {
+        let (launched, chunks) = self.launch(image, options).await?;
+        let (want_stdout, want_stderr) = (options.run_stdout(), options.run_stderr());
+        // A task pumps the output through a small channel: the caller sees
+        // chunks as they arrive, memory stays bounded by the channel, and the
+        // wait and removal still complete if the caller stops reading.
+        let (sender, receiver) = tokio::sync::mpsc::channel::<Result<OutputChunk>>(16);
+        tokio::spawn(async move {
+            let mut stderr = Vec::new();
+            let mut chunks = std::pin::pin!(chunks);
+            let mut receiver_gone = false;
+            while let Some(chunk) = chunks.next().await {
+                let chunk = match chunk {
+                    Ok(chunk) => chunk,
+                    Err(err) => {
+                        let _ = sender.send(Err(err)).await;
+                        break;
+                    }
+                };
+                let is_stderr = chunk.kind == StreamKind::Stderr;
+                if is_stderr {
+                    stderr.extend_from_slice(chunk.as_bytes());
+                }
+                let wanted = (is_stderr && want_stderr) || (!is_stderr && want_stdout);
+                if wanted && sender.send(Ok(chunk)).await.is_err() {
+                    receiver_gone = true;
+                    break;
+                }
+            }
+            drop(chunks);
+            if receiver_gone {
+                launched.abandon().await;
+                return;
+            }
+            let outcome = match launched.finish().await {
+                Ok(exit) => launched.check(exit, &stderr),
+                Err(err) => Err(err),
+            };
+            if let Err(err) = outcome {
+                let _ = sender.send(Err(err)).await;
+            }
+        });
+        Ok(ChannelStream(receiver))
+    }
+
+    /// Start a command in a new container and return at once with the
+    /// running [`Container`] (`docker run --detach`). With
+    /// [`ContainerOptions::remove`] the daemon removes it when it exits.
+    ///
+    /// # Errors
+    /// As for [`Containers::create`] and [`Container::start`].
+    ///
+    /// ```no_run
+    /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
+    /// use dockhand::ContainerOptions;
+    /// let web = docker
+    ///     .containers()
+    ///     .run_detached("nginx", &ContainerOptions::new().name("web").ports([(80, 8080)]))
+    ///     .await?;
+    /// println!("started {}", web.short_id());
+    /// # Ok(()) }
+    /// ```
+    pub async fn run_detached(&self, image: &str, options: &ContainerOptions) -> Result<Container> {
+        let api = self.docker.api_version().await?;
+        let mut request = options.to_request(image, api)?;
+        if options.run_remove() {
+            request
+                .body
+                .host_config
+                .get_or_insert_with(Default::default)
+                .auto_remove = Some(true);
+        }
+        let mut container = self.create_from(image, &request).await?;
+        if let Err(err) = container.start().await {
+            remove_quietly(&container).await;
+            return Err(err);
+        }
+        // The handle should say "running", not the "created" of before the start.
+        match container.reload().await {
+            Ok(()) => Ok(container),
+            // Auto-removed already (a command that exits at once): the
+            // handle from create is all there is.
+            Err(err) if err.is_not_found() => Ok(container),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Create, attach, register the wait and start: everything before the
+    /// output is read.
+    async fn launch(
+        &self,
+        image: &str,
+        options: &ContainerOptions,
+    ) -> Result<(
+        Launched,
+        impl Stream<Item = Result<OutputChunk>> + Send + 'static,
+    )> {
+        if options.run_detach() {
+            return Err(Error::invalid(
+                "detach: run and run_stream read the output; use run_detached",
+            ));
+        }
+        let api = self.docker.api_version().await?;
+        let mut request = options.to_request(image, api)?;
+        request.body.attach_stdout = Some(true);
+        request.body.attach_stderr = Some(true);
+        let host_config = request
+            .body
+            .host_config
+            .get_or_insert_with(Default::default);
+        if options.run_remove() {
+            host_config.auto_remove = Some(true);
+        }
+        let auto_remove = host_config.auto_remove == Some(true);
+        let tty = request.body.tty == Some(true);
+        let command = request.body.cmd.clone().unwrap_or_default();
+        let container = self.create_from(image, &request).await?;
+        let prepared = prepare(&container, auto_remove).await;
+        let (connection, wait) = match prepared {
+            Ok(prepared) => prepared,
+            Err(err) => {
+                remove_quietly(&container).await;
+                return Err(err);
+            }
+        };
+        if let Err(err) = container.start().await {
+            remove_quietly(&container).await;
+            return Err(err);
+        }
+        let launched = Launched {
+            container,
+            wait: Some(wait),
+            tty,
+            auto_remove,
+            image: image.to_owned(),
+            command,
+        };
+        let output = launched.output(connection);
+        Ok((launched, output))
+    }
+}
+
+/// Attach and register the wait, in that order, before the start.
+async fn prepare(
+    container: &Container,
+    auto_remove: bool,
+) -> Result<(HijackedConnection, PendingExit)> {
+    let connection = container.attach_socket(AttachOptions::new()).await?;
+    let condition = if auto_remove {
+        WaitCondition::Removed
+    } else {
+        WaitCondition::NextExit
+    };
+    let wait = PendingExit::register(container.docker(), container.id(), condition).await?;
+    Ok((connection, wait))
+}
+
+/// A started container whose output and exit are still to be read.
+struct Launched {
+    container: Container,
+    wait: Option<PendingExit>,
+    tty: bool,
+    auto_remove: bool,
+    image: String,
+    command: Vec<String>,
+}
+
+impl Launched {
+    /// The container's output, read from the attached connection to its end.
+    fn output(
+        &self,
+        connection: HijackedConnection,
+    ) -> impl Stream<Item = Result<OutputChunk>> + Send + 'static {
+        let framing = stream::framing(connection.content_type(), self.tty);
+        stream::demux_reader(
+            connection,
+            framing,
+            "ContainerAttach",
+            self.container.docker().host().to_string(),
+        )
+    }
+
+    /// Take the exit status and, when asked, remove the container (with
+    /// auto-removal the `removed` wait already saw it go).
+    async fn finish(&self) -> Result<ContainerExit> {
+        let exit = match &self.wait {
+            Some(wait) => wait.exit().await,
+            None => Err(Error::invalid("the exit status is read once")),
+        };
+        exit
+    }
+
+    /// Turn a non-zero exit into [`Error::ContainerFailed`].
+    fn check(&self, exit: ContainerExit, stderr: &[u8]) -> Result<()> {
+        if exit.status_code == 0 {
+            return Ok(());
+        }
+        Err(Error::ContainerFailed {
+            id: self.container.id().to_owned(),
+            image: self.image.clone(),
+            command: self.command.clone(),
+            exit_status: exit.status_code,
+            stderr: String::from_utf8_lossy(stderr).into_owned(),
+        })
+    }
+
+    /// The reader went away: make sure a container meant to be removed goes.
+    async fn abandon(&self) {
+        if self.auto_remove {
+            remove_quietly(&self.container).await;
+        }
+    }
+}
+
+/// Force-remove a container we created, ignoring failures: used on error
+/// paths, where the original error is the one to report.
+async fn remove_quietly(container: &Container) {
+    let removed = container
+        .remove(RemoveOptions::new().force(true).v(true))
+        .await;
+    if let Err(err) = removed {
+        if !err.is_not_found() {
+            tracing::debug!(%err, id = container.id(), "cleanup after a failed run");
+        }
+    }
+}
+
+/// A wait request the daemon has acknowledged (its response headers
+/// arrived, so the wait is registered) but not yet answered.
+struct PendingExit {
+    response: tokio::sync::Mutex<Option<reqwest::Response>>,
+    host: String,
+}
+
+impl PendingExit {
+    const OPERATION: &'static str = "ContainerWait";
+
+    /// Send the wait and return once the daemon has registered it.
+    async fn register(docker: &Docker, id: &str, condition: WaitCondition) -> Result<PendingExit> {
+        let (http, base_url) = docker.versioned_http().await?;
+        let host = docker.host().to_string();
+        let sent = http
+            .post(format!("{base_url}/containers/{id}/wait"))
+            .query(&[("condition", condition.as_str())])
+            .send()
+            .await;
+        let response = match sent {
+            Ok(response) if response.status().is_success() => response,
+            Ok(response) => {
+                return Err(from_raw::<()>(
+                    RawError::UnexpectedResponse(response),
+                    Self::OPERATION,
+                    &host,
+                )
+                .await)
+            }
+            Err(source) => {
+                return Err(from_raw::<()>(
+                    RawError::CommunicationError(source),
+                    Self::OPERATION,
+                    &host,
+                )
+                .await)
+            }
+        };
+        Ok(PendingExit {
+            response: tokio::sync::Mutex::new(Some(response)),
+            host,
+        })
+    }
+
+    /// Read the daemon's answer: the exit status.
+    async fn exit(&self) -> Result<ContainerExit> {
+        let response = self.response.lock().await.take();
+        let Some(response) = response else {
+            return Err(Error::invalid("the exit status is read once"));
+        };
+        let body = response.bytes().await.map_err(|source| Error::Transport {
+            host: self.host.clone(),
+            operation: Self::OPERATION,
+            source: Box::new(source),
+        })?;
+        let answer: ContainerWaitResponse = serde_json::from_slice(&body)
+            .map_err(|source| Error::decode(Self::OPERATION, &body, source))?;
+        Ok(ContainerExit {
+            status_code: answer.status_code,
+            error: answer
+                .error
+                .and_then(|error| error.message)
+                .filter(|message| !message.is_empty()),
+        })
+    }
+}
+
+/// The receiving end of the run-stream channel, as a stream (`Unpin`, so
+/// callers can use `try_next` on it directly).
+struct ChannelStream<T>(tokio::sync::mpsc::Receiver<T>);
+
+impl<T> Stream for ChannelStream<T> {
+    type Item = T;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<T>> {
+        self.0.poll_recv(cx)
+    }
+}

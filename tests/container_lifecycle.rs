@@ -1,0 +1,452 @@
+//! A container's life and its properties, against the real daemon: state
+//! transitions, signals, wait conditions, rename, logs, attach, list, prune.
+
+mod common;
+
+use std::time::Duration;
+
+use dockhand::{
+    AttachOptions, Container, ContainerOptions, ContainerStatus, Filters, HealthStatus,
+    KillOptions, ListOptions, LogsOptions, RemoveOptions, StopOptions, WaitCondition, WaitOptions,
+};
+use futures_util::TryStreamExt;
+use tokio::io::AsyncWriteExt;
+
+fn labelled(label: &str) -> ContainerOptions {
+    ContainerOptions::new().labels([format!("{}={label}", common::TEST_LABEL)])
+}
+
+fn label_filter(label: &str) -> Filters {
+    Filters::new().label(format!("{}={label}", common::TEST_LABEL))
+}
+
+/// Remove every container carrying this test's label.
+async fn cleanup(docker: &dockhand::Docker, label: &str) {
+    let listed = docker
+        .containers()
+        .list(
+            ListOptions::new()
+                .all(true)
+                .sparse(true)
+                .filters(label_filter(label)),
+        )
+        .await
+        .unwrap();
+    for container in listed {
+        container
+            .remove(RemoveOptions::new().force(true))
+            .await
+            .ok();
+    }
+}
+
+async fn create(docker: &dockhand::Docker, label: &str, options: ContainerOptions) -> Container {
+    let image = common::busybox(docker).await;
+    docker
+        .containers()
+        .create(image, &options)
+        .await
+        .unwrap_or_else(|err| panic!("{label}: {err}"))
+}
+
+#[tokio::test]
+async fn status_goes_created_running_paused_running_exited() {
+    let docker = common::docker().await;
+    let label = common::unique_name("states");
+    let mut container = create(&docker, &label, labelled(&label).command("sleep 60")).await;
+    let mut seen = vec![container.status()];
+    container.start().await.unwrap();
+    container.start().await.unwrap(); // already running: not an error
+    container.reload().await.unwrap();
+    seen.push(container.status());
+    container.pause().await.unwrap();
+    container.reload().await.unwrap();
+    seen.push(container.status());
+    let double_pause = container.pause().await;
+    container.unpause().await.unwrap();
+    container.reload().await.unwrap();
+    seen.push(container.status());
+    container
+        .stop(StopOptions::new().timeout(Duration::from_secs(1)))
+        .await
+        .unwrap();
+    container.stop(StopOptions::new()).await.unwrap(); // already stopped: not an error
+    container.reload().await.unwrap();
+    seen.push(container.status());
+    cleanup(&docker, &label).await;
+    assert_eq!(
+        seen,
+        [
+            ContainerStatus::Created,
+            ContainerStatus::Running,
+            ContainerStatus::Paused,
+            ContainerStatus::Running,
+            ContainerStatus::Exited
+        ]
+    );
+    assert!(double_pause.unwrap_err().is_conflict());
+}
+
+#[tokio::test]
+async fn kill_sends_the_named_or_numbered_signal() {
+    let docker = common::docker().await;
+    let label = common::unique_name("kill");
+    // The shell traps HUP and exits 11; TERM and KILL by number end it too.
+    let script = "trap 'exit 11' HUP; while true; do sleep 0.1; done";
+    let by_name = create(
+        &docker,
+        &label,
+        labelled(&label).command(["sh", "-c", script]),
+    )
+    .await;
+    by_name.start().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    by_name
+        .kill(KillOptions::new().signal("SIGHUP"))
+        .await
+        .unwrap();
+    let hup = by_name.wait(WaitOptions::new()).await.unwrap();
+
+    let by_number = create(&docker, &label, labelled(&label).command("sleep 60")).await;
+    by_number.start().await.unwrap();
+    by_number.kill(KillOptions::new().signal(9)).await.unwrap();
+    let killed = by_number.wait(WaitOptions::new()).await.unwrap();
+    let not_running = by_number.kill(KillOptions::new()).await;
+    let bad_signal = {
+        let victim = create(&docker, &label, labelled(&label).command("sleep 60")).await;
+        victim.start().await.unwrap();
+        victim.kill(KillOptions::new().signal("SIGNOPE")).await
+    };
+    cleanup(&docker, &label).await;
+    assert_eq!(hup.status_code, 11);
+    assert_eq!(killed.status_code, 137);
+    assert!(not_running.unwrap_err().is_conflict());
+    assert!(bad_signal.is_err());
+}
+
+#[tokio::test]
+async fn wait_conditions_and_timeout() {
+    let docker = common::docker().await;
+    let label = common::unique_name("wait");
+    let container = create(&docker, &label, labelled(&label).command("sh -c 'exit 5'")).await;
+    // Registered before the start, next-exit sees this run's exit.
+    let next_exit = {
+        let container = container.clone();
+        tokio::spawn(async move {
+            container
+                .wait(WaitOptions::new().condition(WaitCondition::NextExit))
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    container.start().await.unwrap();
+    let exit = next_exit.await.unwrap().unwrap();
+    // Not running already: returns at once with the last exit.
+    let again = container.wait(WaitOptions::new()).await.unwrap();
+
+    let sleeper = create(&docker, &label, labelled(&label).command("sleep 60")).await;
+    sleeper.start().await.unwrap();
+    let timed_out = sleeper
+        .wait(WaitOptions::new().timeout(Duration::from_millis(200)))
+        .await;
+    let removed = {
+        let sleeper = sleeper.clone();
+        tokio::spawn(async move {
+            sleeper
+                .wait(WaitOptions::new().condition(WaitCondition::Removed))
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    sleeper
+        .remove(RemoveOptions::new().force(true))
+        .await
+        .unwrap();
+    let removed = removed.await.unwrap();
+    cleanup(&docker, &label).await;
+    assert_eq!(exit.status_code, 5);
+    assert!(!exit.success());
+    assert_eq!(again.status_code, 5);
+    assert!(
+        matches!(timed_out, Err(dockhand::Error::Timeout { .. })),
+        "{timed_out:?}"
+    );
+    assert_eq!(removed.unwrap().status_code, 137);
+}
+
+#[tokio::test]
+async fn rename_resize_restart_and_properties() {
+    let docker = common::docker().await;
+    let label = common::unique_name("props");
+    let name = common::unique_name("props-name");
+    let options = labelled(&label)
+        .name(&name)
+        .command("sleep 60")
+        .tty(true)
+        .labels([
+            format!("{}={label}", common::TEST_LABEL),
+            "extra=yes".to_owned(),
+        ]);
+    let mut container = create(&docker, &label, options).await;
+    assert_eq!(container.name(), name);
+    assert_eq!(container.short_id().len(), 12);
+    assert_eq!(
+        container.labels().get("extra").map(String::as_str),
+        Some("yes")
+    );
+    assert_eq!(container.health().unwrap(), HealthStatus::default());
+    assert!(container.ports().unwrap().is_empty());
+    assert!(container.image_id().unwrap().starts_with("sha256:"));
+
+    container.start().await.unwrap();
+    container.resize(40, 100).await.unwrap();
+    let renamed = format!("{name}-renamed");
+    container.rename(&renamed).await.unwrap();
+    assert_eq!(
+        container.name(),
+        name,
+        "attributes are a snapshot until reload"
+    );
+    container.reload().await.unwrap();
+    assert_eq!(container.name(), renamed);
+    let taken = container.rename(&renamed).await;
+    container
+        .restart(StopOptions::new().timeout(Duration::from_secs(1)))
+        .await
+        .unwrap();
+    container.reload().await.unwrap();
+    let same = docker.containers().get(&renamed).await.unwrap();
+    cleanup(&docker, &label).await;
+    assert!(taken.is_err());
+    assert_eq!(container.status(), ContainerStatus::Running);
+    assert_eq!(same, container, "equality is by id");
+}
+
+#[tokio::test]
+async fn logs_options_select_streams_tail_timestamps_and_time() {
+    let docker = common::docker().await;
+    let label = common::unique_name("logs");
+    let container = create(
+        &docker,
+        &label,
+        labelled(&label).command("sh -c 'echo one; echo two; echo three; echo err >&2'"),
+    )
+    .await;
+    container.start().await.unwrap();
+    container.wait(WaitOptions::new()).await.unwrap();
+    let all = container.logs(LogsOptions::new()).await.unwrap();
+    let stdout = container
+        .logs(LogsOptions::new().stderr(false))
+        .await
+        .unwrap();
+    let stderr = container
+        .logs(LogsOptions::new().stdout(false))
+        .await
+        .unwrap();
+    // The daemon counts the tail over both streams, before picking streams.
+    let tail = container.logs(LogsOptions::new().tail(2)).await.unwrap();
+    let stamped = container
+        .logs(LogsOptions::new().timestamps(true).tail(1))
+        .await
+        .unwrap();
+    let future = std::time::SystemTime::now() + Duration::from_secs(3600);
+    let since_future = container
+        .logs(LogsOptions::new().since(future))
+        .await
+        .unwrap();
+    let until_epoch = container
+        .logs(LogsOptions::new().until(1_i64))
+        .await
+        .unwrap();
+    let kinds: Vec<dockhand::StreamKind> = container
+        .logs_stream(LogsOptions::new())
+        .await
+        .unwrap()
+        .map_ok(|chunk| chunk.kind)
+        .try_collect()
+        .await
+        .unwrap();
+    cleanup(&docker, &label).await;
+    assert_eq!(all.len(), "one\ntwo\nthree\nerr\n".len());
+    assert_eq!(stdout, b"one\ntwo\nthree\n");
+    assert_eq!(stderr, b"err\n");
+    assert_eq!(tail, b"three\nerr\n");
+    let stamped = String::from_utf8(stamped).unwrap();
+    assert!(
+        stamped.starts_with("20") && stamped.contains('T'),
+        "{stamped}"
+    );
+    assert!(since_future.is_empty());
+    assert!(until_epoch.is_empty());
+    assert!(kinds.contains(&dockhand::StreamKind::Stderr));
+    assert!(kinds.contains(&dockhand::StreamKind::Stdout));
+}
+
+#[tokio::test]
+async fn logs_follow_streams_until_exit() {
+    let docker = common::docker().await;
+    let label = common::unique_name("follow");
+    let container = create(
+        &docker,
+        &label,
+        labelled(&label).command("sh -c 'for i in 1 2 3; do echo $i; sleep 0.2; done'"),
+    )
+    .await;
+    container.start().await.unwrap();
+    let followed: Vec<u8> = container
+        .logs_stream(LogsOptions::new().follow(true))
+        .await
+        .unwrap()
+        .map_ok(|chunk| chunk.as_bytes().to_vec())
+        .try_concat()
+        .await
+        .unwrap();
+    cleanup(&docker, &label).await;
+    assert_eq!(followed, b"1\n2\n3\n");
+}
+
+#[tokio::test]
+async fn attach_stream_and_socket_with_stdin() {
+    let docker = common::docker().await;
+    let label = common::unique_name("attach");
+    // stdin_open keeps stdin connected; `cat` echoes what the socket writes.
+    let echo = create(
+        &docker,
+        &label,
+        labelled(&label).command("cat").stdin_open(true),
+    )
+    .await;
+    echo.start().await.unwrap();
+    let mut socket = echo
+        .attach_socket(AttachOptions::new().stdin(true))
+        .await
+        .unwrap();
+    socket.write_all(b"ping over stdin\n").await.unwrap();
+    socket.shutdown().await.unwrap(); // closes stdin: cat exits
+    let mut raw = Vec::new();
+    tokio::io::AsyncReadExt::read_to_end(&mut socket, &mut raw)
+        .await
+        .unwrap();
+    let exit = echo.wait(WaitOptions::new()).await.unwrap();
+
+    let talker = create(
+        &docker,
+        &label,
+        labelled(&label).command("sh -c 'sleep 0.5; echo out; echo err >&2'"),
+    )
+    .await;
+    talker.start().await.unwrap();
+    let attached = talker.attach(AttachOptions::new()).await.unwrap();
+    cleanup(&docker, &label).await;
+    // Without a TTY the raw socket carries multiplexed frames: header
+    // (stream 1, length 16) then the payload.
+    assert_eq!(&raw[..8], &[1, 0, 0, 0, 0, 0, 0, 16]);
+    assert_eq!(&raw[8..], b"ping over stdin\n");
+    assert_eq!(exit.status_code, 0);
+    assert!(
+        attached == b"out\nerr\n" || attached == b"err\nout\n",
+        "{attached:?}"
+    );
+}
+
+#[tokio::test]
+async fn list_filters_and_prune_by_label() {
+    let docker = common::docker().await;
+    let label = common::unique_name("list");
+    let running = create(&docker, &label, labelled(&label).command("sleep 60")).await;
+    running.start().await.unwrap();
+    let exited = create(&docker, &label, labelled(&label).command("sh -c 'exit 4'")).await;
+    exited.start().await.unwrap();
+    exited.wait(WaitOptions::new()).await.unwrap();
+    let fresh = create(&docker, &label, labelled(&label).command("true")).await;
+
+    let containers = docker.containers();
+    let only_running = containers
+        .list(ListOptions::new().filters(label_filter(&label)))
+        .await
+        .unwrap();
+    let everything = containers
+        .list(ListOptions::new().all(true).filters(label_filter(&label)))
+        .await
+        .unwrap();
+    let by_exit = containers
+        .list(
+            ListOptions::new()
+                .all(true)
+                .filters(label_filter(&label).exited(4)),
+        )
+        .await
+        .unwrap();
+    let by_status = containers
+        .list(
+            ListOptions::new()
+                .all(true)
+                .filters(label_filter(&label).status("created")),
+        )
+        .await
+        .unwrap();
+    let limited = containers
+        .list(ListOptions::new().limit(1).filters(label_filter(&label)))
+        .await
+        .unwrap();
+    let before_fresh = containers
+        .list(
+            ListOptions::new()
+                .before(fresh.id())
+                .filters(label_filter(&label)),
+        )
+        .await
+        .unwrap();
+    let sparse = containers
+        .list(
+            ListOptions::new()
+                .all(true)
+                .sparse(true)
+                .filters(label_filter(&label)),
+        )
+        .await
+        .unwrap();
+    let by_id = containers
+        .list(
+            ListOptions::new()
+                .all(true)
+                .filters(Filters::new().id(running.id())),
+        )
+        .await
+        .unwrap();
+    let by_ancestor = containers
+        .list(
+            ListOptions::new()
+                .all(true)
+                .filters(label_filter(&label).ancestor(common::busybox(&docker).await)),
+        )
+        .await
+        .unwrap();
+
+    let report = containers.prune(label_filter(&label)).await.unwrap();
+    let after_prune = containers
+        .list(ListOptions::new().all(true).filters(label_filter(&label)))
+        .await
+        .unwrap();
+    cleanup(&docker, &label).await;
+
+    assert_eq!(only_running, vec![running.clone()]);
+    assert_eq!(everything.len(), 3);
+    assert_eq!(by_exit, vec![exited.clone()]);
+    assert_eq!(by_status, vec![fresh.clone()]);
+    assert_eq!(limited, vec![fresh.clone()], "limit picks the newest");
+    assert_eq!(before_fresh.len(), 2);
+    assert_eq!(sparse.len(), 3);
+    assert!(matches!(
+        sparse[0].attrs(),
+        dockhand::ContainerAttrs::Summary(_)
+    ));
+    assert_eq!(by_id, vec![running.clone()]);
+    assert_eq!(by_ancestor.len(), 3);
+    let mut pruned = report.deleted.clone();
+    pruned.sort();
+    let mut expected = vec![exited.id().to_owned(), fresh.id().to_owned()];
+    expected.sort();
+    assert_eq!(pruned, expected, "prune removes the stopped ones only");
+    assert_eq!(after_prune, vec![running]);
+}
