@@ -113,6 +113,18 @@ pub enum Error {
         message: String,
     },
 
+    /// The registry refused the credentials sent for a pull or push (or
+    /// none were sent and it wants some).
+    #[error("{operation}: registry {registry} refused the credentials: {message}")]
+    Unauthorized {
+        /// The operation that was attempted.
+        operation: &'static str,
+        /// The registry that refused, e.g. `docker.io` or `127.0.0.1:5000`.
+        registry: String,
+        /// The daemon's message, relaying the registry's answer.
+        message: String,
+    },
+
     /// A container ran to completion with a non-zero exit status.
     #[error(
         "container {id} ({image}) exited with status {exit_status} running {command:?}: {stderr}"

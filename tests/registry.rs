@@ -178,15 +178,24 @@ async fn an_image_only_in_the_registry_is_pulled_and_runs() {
         .unwrap();
     assert!(images.get_opt(&reference).await.unwrap().is_none());
 
-    // What `containers().run(reference, …)` does for a missing image:
-    // pull, then create and start from it.
-    let image = images.pull(&reference, PullOptions::new()).await.unwrap();
+    // `run` finds the image missing at create, pulls it, and runs it.
+    let output = docker
+        .containers()
+        .run(
+            &reference,
+            &dockhand::ContainerOptions::new()
+                .command("echo pulled-and-ran")
+                .remove(true),
+        )
+        .await
+        .unwrap();
+    let output = String::from_utf8(output).unwrap();
+    let image = images.get(&reference).await.unwrap();
     assert!(
         image.tags().contains(&reference.as_str()),
         "{:?}",
         image.tags()
     );
-    let output = run_to_completion(&docker, &reference, "echo pulled-and-ran").await;
     assert_eq!(output.trim(), "pulled-and-ran");
 }
 
@@ -208,14 +217,14 @@ async fn missing_or_wrong_credentials_are_unauthorized() {
         .push(&reference, PushOptions::new())
         .await
         .unwrap_err();
-    assert!(err.is_unauthorized(), "{err:?}");
-    assert!(matches!(err, Error::Stream { .. }), "{err:?}");
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
     let wrong = Credentials::new(USER, "wrong-password");
     let err = images
         .push(&reference, PushOptions::new().credentials(wrong.clone()))
         .await
         .unwrap_err();
-    assert!(err.is_unauthorized(), "{err:?}");
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
     assert!(!format!("{err:?} {err}").contains("wrong-password"));
 
     let right = Credentials::new(USER, PASSWORD);
@@ -233,12 +242,12 @@ async fn missing_or_wrong_credentials_are_unauthorized() {
         .pull(&reference, PullOptions::new())
         .await
         .unwrap_err();
-    assert!(err.is_unauthorized(), "{err:?}");
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
     let err = images
         .pull(&reference, PullOptions::new().credentials(wrong))
         .await
         .unwrap_err();
-    assert!(err.is_unauthorized(), "{err:?}");
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
     assert!(!err.is_not_found(), "{err:?}");
     images
         .pull(&reference, PullOptions::new().credentials(right))
@@ -281,7 +290,7 @@ async fn credentials_from_config_auths() {
         )
         .await
         .unwrap_err();
-    assert!(err.is_unauthorized(), "{err:?}");
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
 }
 
 #[tokio::test]

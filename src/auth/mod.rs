@@ -281,12 +281,41 @@ impl Error {
     /// ```
     pub fn is_unauthorized(&self) -> bool {
         match self {
-            Error::Api { status: 401, .. } => true,
+            Error::Unauthorized { .. } | Error::Api { status: 401, .. } => true,
             Error::Api { message, .. } | Error::Stream { message, .. } => {
                 looks_unauthorized(message)
             }
             _ => false,
         }
+    }
+}
+
+/// Turn a pull or push failure that reports refused credentials into
+/// [`Error::Unauthorized`] naming the registry; other errors pass through.
+pub(crate) fn classify_registry_error(err: Error, registry: &str) -> Error {
+    match err {
+        Error::Api {
+            operation, message, ..
+        }
+        | Error::Stream { operation, message }
+            if looks_unauthorized(&message) =>
+        {
+            Error::Unauthorized {
+                operation,
+                registry: registry.to_owned(),
+                message,
+            }
+        }
+        Error::Api {
+            operation,
+            status: 401,
+            message,
+        } => Error::Unauthorized {
+            operation,
+            registry: registry.to_owned(),
+            message,
+        },
+        other => other,
     }
 }
 

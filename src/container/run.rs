@@ -96,7 +96,7 @@ impl Containers {
         let (want_stdout, want_stderr) = (options.run_stdout(), options.run_stderr());
         let mut output = Vec::new();
         let mut stderr = Vec::new();
-        let mut chunks = std::pin::pin!(chunks);
+        let mut chunks = chunks;
         let mut read_error = None;
         while let Some(chunk) = chunks.next().await {
             match chunk {
@@ -162,7 +162,7 @@ impl Containers {
         let (sender, receiver) = tokio::sync::mpsc::channel::<Result<OutputChunk>>(16);
         tokio::spawn(async move {
             let mut stderr = Vec::new();
-            let mut chunks = std::pin::pin!(chunks);
+            let mut chunks = chunks;
             let mut receiver_gone = false;
             while let Some(chunk) = chunks.next().await {
                 let chunk = match chunk {
@@ -325,7 +325,7 @@ impl Launched {
     fn output(
         &self,
         connection: HijackedConnection,
-    ) -> impl Stream<Item = Result<OutputChunk>> + Send + 'static {
+    ) -> impl Stream<Item = Result<OutputChunk>> + Send + Unpin + 'static {
         let framing = stream::framing(connection.content_type(), self.tty);
         stream::demux_reader(
             connection,

@@ -13,7 +13,7 @@ use super::options::{
 use super::progress::{Message, PullProgress, PushProgress, PushResult};
 use super::reference::{check_tag, Reference, DEFAULT_TAG};
 use super::Image;
-use crate::auth::{CredentialSource, DockerConfig};
+use crate::auth::{classify_registry_error, CredentialSource, DockerConfig};
 use crate::{models, stream, Docker, Error, Filters, PruneReport, Result};
 
 /// How many images a list inspects at once (and so how many pooled
@@ -223,13 +223,16 @@ impl Images {
                     Vec::<u8>::new(),
                 ),
             )
-            .await?;
+            .await
+            .map_err(|err| classify_registry_error(err, reference.registry()))?;
+        let registry = reference.registry().to_owned();
         let messages = stream::json_messages::<Message>(
             response.into_inner().into_inner(),
             OPERATION,
             self.docker.host().to_string(),
         );
         Ok(messages
+            .map_err(move |err| classify_registry_error(err, &registry))
             .try_filter_map(|message| future::ready(Ok(PullProgress::from_message(message)))))
     }
 
@@ -238,7 +241,6 @@ impl Images {
     ///
     /// # Errors
     /// As for [`Images::pull`].
-    #[allow(dead_code)] // called by `containers().run(…)` once it lands
     pub(crate) async fn pull_if_missing(
         &self,
         image: &str,
@@ -343,13 +345,16 @@ impl Images {
                     auth.as_str(),
                 ),
             )
-            .await?;
+            .await
+            .map_err(|err| classify_registry_error(err, reference.registry()))?;
+        let registry = reference.registry().to_owned();
         let messages = stream::json_messages::<Message>(
             response.into_inner().into_inner(),
             OPERATION,
             self.docker.host().to_string(),
         );
         Ok(messages
+            .map_err(move |err| classify_registry_error(err, &registry))
             .try_filter_map(|message| future::ready(Ok(PushProgress::from_message(message)))))
     }
 

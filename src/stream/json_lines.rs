@@ -72,6 +72,7 @@ impl<T> JsonLinesDecoder<T> {
     }
 
     /// Change the longest line accepted.
+    #[cfg(test)]
     pub(crate) fn max_line(mut self, max_line: usize) -> Self {
         self.max_line = max_line;
         self

@@ -15,7 +15,6 @@
 // The endpoints built on this module (logs, attach, exec, stats, pull, …)
 // land after it; until they all do, some helpers have no caller yet (this
 // and the `unused_imports` allowances below can go once they do).
-#![allow(dead_code)]
 
 mod frames;
 mod json_lines;
@@ -33,13 +32,12 @@ use tokio_util::io::StreamReader;
 
 use crate::{BoxError, Error, Result};
 
-#[allow(unused_imports)]
-pub(crate) use frames::{
-    collect_output, demux_body, demux_reader, framing, framing_from_headers, CollectedOutput,
-    FrameDecoder, Framing, MAX_PIECE, MAX_SYSTEM_ERROR,
-};
-#[allow(unused_imports)]
-pub(crate) use json_lines::{json_lines, json_messages, JsonLinesDecoder, MAX_LINE};
+pub(crate) use frames::{collect_output, demux_body, demux_reader, framing, framing_from_headers};
+#[cfg(test)]
+pub(crate) use frames::{FrameDecoder, Framing, MAX_PIECE};
+#[cfg(test)]
+pub(crate) use json_lines::JsonLinesDecoder;
+pub(crate) use json_lines::{json_lines, json_messages};
 
 /// Which of a container's standard streams a piece of output was written to.
 ///
