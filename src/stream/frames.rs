@@ -293,30 +293,9 @@ mod tests {
         frame
     }
 
-    /// What a decoder produces from `chunks` fed the way `FramedRead` does:
-    /// after each chunk, decode until it wants more; at the end, `decode_eof`
-    /// until it is done. Stops at the first error.
+    /// What a decoder for `framing` produces from `chunks`.
     fn run(framing: Framing, chunks: &[&[u8]]) -> (Vec<OutputChunk>, Option<StreamError>) {
-        let mut decoder = FrameDecoder::new(framing);
-        let mut buf = BytesMut::new();
-        let mut out = Vec::new();
-        for chunk in chunks {
-            buf.extend_from_slice(chunk);
-            loop {
-                match decoder.decode(&mut buf) {
-                    Ok(Some(piece)) => out.push(piece),
-                    Ok(None) => break,
-                    Err(err) => return (out, Some(err)),
-                }
-            }
-        }
-        loop {
-            match decoder.decode_eof(&mut buf) {
-                Ok(Some(piece)) => out.push(piece),
-                Ok(None) => return (out, None),
-                Err(err) => return (out, Some(err)),
-            }
-        }
+        crate::stream::tests::feed(FrameDecoder::new(framing), chunks)
     }
 
     /// The per-stream concatenation of `pieces`: (stdout, stderr).

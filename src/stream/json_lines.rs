@@ -253,30 +253,12 @@ mod tests {
         }
     }
 
-    /// What a decoder produces from `chunks` fed the way `FramedRead` does.
+    /// What `decoder` produces from `chunks`.
     fn run<T: DeserializeOwned>(
-        mut decoder: JsonLinesDecoder<T>,
+        decoder: JsonLinesDecoder<T>,
         chunks: &[&[u8]],
     ) -> (Vec<T>, Option<StreamError>) {
-        let mut buf = BytesMut::new();
-        let mut out = Vec::new();
-        for chunk in chunks {
-            buf.extend_from_slice(chunk);
-            loop {
-                match decoder.decode(&mut buf) {
-                    Ok(Some(item)) => out.push(item),
-                    Ok(None) => break,
-                    Err(err) => return (out, Some(err)),
-                }
-            }
-        }
-        loop {
-            match decoder.decode_eof(&mut buf) {
-                Ok(Some(item)) => out.push(item),
-                Ok(None) => return (out, None),
-                Err(err) => return (out, Some(err)),
-            }
-        }
+        crate::stream::tests::feed(decoder, chunks)
     }
 
     const PULL: &[u8] = b"{\"status\":\"Pulling from library/alpine\",\"id\":\"latest\"}\n\

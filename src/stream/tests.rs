@@ -13,16 +13,30 @@ use super::{FrameDecoder, Framing, JsonLinesDecoder, StreamError, StreamKind, MA
 /// Feed `body` to `decoder` cut at `cuts` (sorted offsets), the way
 /// `FramedRead` does, collecting items until the end or the first error.
 fn run<D: Decoder<Error = StreamError>>(
-    mut decoder: D,
+    decoder: D,
     body: &[u8],
     cuts: &[usize],
 ) -> (Vec<D::Item>, Option<StreamError>) {
-    let mut buf = BytesMut::new();
-    let mut items = Vec::new();
+    let mut chunks = Vec::new();
     let mut start = 0;
     for &cut in cuts.iter().chain([&body.len()]) {
-        buf.extend_from_slice(&body[start..cut]);
+        chunks.push(&body[start..cut]);
         start = cut;
+    }
+    feed(decoder, &chunks)
+}
+
+/// What a decoder produces from `chunks` fed the way `FramedRead` does:
+/// after each chunk, decode until it wants more; at the end, `decode_eof`
+/// until it is done. Stops at the first error.
+pub(super) fn feed<D: Decoder<Error = StreamError>>(
+    mut decoder: D,
+    chunks: &[&[u8]],
+) -> (Vec<D::Item>, Option<StreamError>) {
+    let mut buf = BytesMut::new();
+    let mut items = Vec::new();
+    for chunk in chunks {
+        buf.extend_from_slice(chunk);
         loop {
             match decoder.decode(&mut buf) {
                 Ok(Some(item)) => items.push(item),
