@@ -212,6 +212,24 @@ impl Exec {
         Ok(())
     }
 
+    /// Start the exec over HTTP (not hijacked): the body carries its output,
+    /// or nothing when `detach`.
+    async fn start(
+        &self,
+        tty: bool,
+        detach: bool,
+    ) -> Result<progenitor_client::ResponseValue<progenitor_client::ByteStream>> {
+        let raw = self.docker.raw().await?;
+        let start = models::ExecStartBody {
+            detach: Some(detach),
+            tty: Some(tty),
+            ..Default::default()
+        };
+        self.docker
+            .call("ExecStart", raw.exec_start(&self.id, &start))
+            .await
+    }
+
     /// The exit code once the command has ended: output end and exit-code
     /// bookkeeping can be a moment apart in the daemon.
     async fn final_exit_code(&self) -> Result<i64> {
@@ -294,16 +312,7 @@ impl Container {
     )> {
         const OPERATION: &str = "ExecStart";
         let exec = self.exec_create(command.into(), options).await?;
-        let raw = self.docker.raw().await?;
-        let start = models::ExecStartBody {
-            detach: Some(false),
-            tty: Some(options.tty),
-            ..Default::default()
-        };
-        let response = self
-            .docker
-            .call(OPERATION, raw.exec_start(&exec.id, &start))
-            .await?;
+        let response = exec.start(options.tty, false).await?;
         let framing = framing_from_headers(response.headers(), options.tty);
         let output = stream::demux_body(
             response.into_inner().into_inner(),
@@ -367,16 +376,7 @@ impl Container {
     ) -> Result<Exec> {
         const OPERATION: &str = "ExecStart";
         let exec = self.exec_create(command.into(), options).await?;
-        let raw = self.docker.raw().await?;
-        let start = models::ExecStartBody {
-            detach: Some(true),
-            tty: Some(options.tty),
-            ..Default::default()
-        };
-        let response = self
-            .docker
-            .call(OPERATION, raw.exec_start(&exec.id, &start))
-            .await?;
+        let response = exec.start(options.tty, true).await?;
         // Drain the (empty) body so the connection goes back to the pool.
         let host = self.docker.host().to_string();
         response
