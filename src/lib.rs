@@ -43,12 +43,11 @@ mod version;
 pub use auth::{Credentials, DockerConfig, DOCKER_HUB_AUTH_KEY};
 pub use client::{Docker, DockerBuilder};
 pub use container::{
-    AttachOptions, ByteSize, Command, Container, ContainerAttrs, ContainerExit, ContainerOptions,
-    ContainerPort, ContainerStatus, Containers, Device, DeviceRequest, EndpointConfig, Exec,
-    ExecOptions, ExecOutput, ExecResult, HealthStatus, Healthcheck, HostPort, HostPorts, KeyValue,
-    KeyValues, KillOptions, ListOptions, LogConfig, LogTime, LogsOptions, MapValue, Mount,
-    NetworkMode, Ports, Propagation, Protocol, PruneReport, RemoveOptions, RestartPolicy, Signal,
-    StopOptions, Ulimit, VolumeBind, Volumes, WaitCondition, WaitOptions,
+    ArchiveBody, AttachOptions, ChangeKind, CommitOptions, Container, ContainerAttrs,
+    ContainerExit, ContainerOptions, ContainerStatus, Containers, Exec, ExecOptions, ExecOutput,
+    ExecResult, FilesystemChange, HealthStatus, KillOptions, ListOptions, LogTime, LogsOptions,
+    PathStat, ProcessList, PruneReport, RemoveOptions, Signal, StopOptions, TopOptions,
+    UpdateOptions, WaitCondition, WaitOptions,
 };
 pub use error::{BoxError, Error, Result};
 pub use filters::Filters;
@@ -61,6 +60,18 @@ pub use image::{
 pub use stream::{OutputChunk, StreamKind};
 pub use system::Ping;
 pub use version::ApiVersion;
+
+/// The value types [`ContainerOptions`] and [`UpdateOptions`] take: byte
+/// sizes, commands, ports, volumes, mounts, devices, restart policies, …,
+/// each accepting the forms users type (`"128m"`, `"8080/udp"`,
+/// `"/src:/dst:ro"`).
+pub mod options {
+    pub use crate::container::{
+        ByteSize, Command, ContainerOptions, ContainerPort, Device, DeviceRequest, EndpointConfig,
+        Healthcheck, HostPort, HostPorts, KeyValue, KeyValues, LogConfig, MapValue, Mount,
+        NetworkMode, Ports, Propagation, Protocol, RestartPolicy, Ulimit, VolumeBind, Volumes,
+    };
+}
 
 /// The Engine API's model types (container, image, system info, …), as
 /// generated from the spec.

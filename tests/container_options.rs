@@ -8,9 +8,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use dockhand::models::{ContainerInspectResponse, HostConfig, NetworkCreateBody};
+use dockhand::options::{
+    EndpointConfig, Healthcheck, LogConfig, Mount, RestartPolicy, Ulimit, VolumeBind,
+};
 use dockhand::{
-    ApiVersion, ContainerOptions, Docker, EndpointConfig, Error, Healthcheck, LogConfig,
-    LogsOptions, Mount, RemoveOptions, RestartPolicy, Ulimit, VolumeBind, WaitOptions,
+    ApiVersion, ContainerOptions, Docker, Error, LogsOptions, RemoveOptions, WaitOptions,
 };
 
 /// Removes the containers (with their anonymous volumes), then the
@@ -192,10 +194,13 @@ async fn ports_are_published() {
     let mut cleanup = Cleanup::default();
     let name = cleanup.container("opt-ports");
     let options = labelled(&name).ports(vec![
-        ("80/tcp", dockhand::HostPorts::from(18080)),
-        ("53/udp", dockhand::HostPorts::from(("127.0.0.1", 15353))),
-        ("22", dockhand::HostPorts::from(None)),
-        ("443", dockhand::HostPorts::from([18443, 18444])),
+        ("80/tcp", dockhand::options::HostPorts::from(18080)),
+        (
+            "53/udp",
+            dockhand::options::HostPorts::from(("127.0.0.1", 15353)),
+        ),
+        ("22", dockhand::options::HostPorts::from(None)),
+        ("443", dockhand::options::HostPorts::from([18443, 18444])),
     ]);
     let inspect = create(&docker, &options).await;
     let bindings = &host_config(&inspect).port_bindings.as_ref().unwrap().0;

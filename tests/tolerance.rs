@@ -37,7 +37,10 @@ async fn inspect_with_unknown_enum_values_and_fields_decodes() {
         container.health().unwrap(),
         HealthStatus::Unknown("degraded".into())
     );
-    assert_eq!(container.labels().get("app").map(String::as_str), Some("fixture"));
+    assert_eq!(
+        container.labels().get("app").map(String::as_str),
+        Some("fixture")
+    );
     let dockhand::ContainerAttrs::Inspected(attrs) = container.attrs() else {
         panic!("inspect gives full attributes");
     };
@@ -65,5 +68,11 @@ async fn list_with_unknown_states_decodes() {
     assert_eq!(containers[1].name(), "second");
     // Summaries from API 1.41 carry no health: asking says so instead of guessing.
     let err = containers[0].health().unwrap_err();
-    assert!(matches!(err, dockhand::Error::SparseAttributes { property: "health" }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            dockhand::Error::SparseAttributes { property: "health" }
+        ),
+        "{err:?}"
+    );
 }

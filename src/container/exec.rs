@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use futures_util::{Stream, TryStreamExt};
 
+use crate::options::{Command, KeyValues};
 use crate::stream::{self, framing_from_headers, OutputChunk};
-use crate::{models, Command, Container, Docker, HijackedConnection, KeyValues, Result};
+use crate::{models, Container, Docker, HijackedConnection, Result};
 
 /// How long to keep asking for an exec's exit code after its output ended,
 /// in case the daemon has not recorded it yet.

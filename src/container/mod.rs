@@ -23,6 +23,13 @@ pub use params::{
 };
 pub use state::{ContainerStatus, HealthStatus};
 
+mod archive;
+pub use archive::{ArchiveBody, PathStat};
+mod introspect;
+pub use introspect::{ChangeKind, CommitOptions, FilesystemChange, ProcessList, TopOptions};
+mod update;
+pub use update::UpdateOptions;
+
 use std::collections::HashMap;
 
 use crate::{models, Docker, Error, Result};

@@ -18,7 +18,7 @@ use crate::{Error, Result};
 /// sent; conversions never panic.
 ///
 /// ```
-/// use dockhand::ByteSize;
+/// use dockhand::options::ByteSize;
 ///
 /// assert_eq!(ByteSize::from("128m").bytes()?, 134_217_728);
 /// assert_eq!(ByteSize::from("1.5g").bytes()?, 1_610_612_736);

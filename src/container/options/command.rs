@@ -15,7 +15,7 @@ use crate::{Error, Result};
 /// the option that uses it.
 ///
 /// ```
-/// use dockhand::Command;
+/// use dockhand::options::Command;
 ///
 /// assert_eq!(
 ///     Command::from(r#"sh -c 'echo "hi there"'"#).args()?,

@@ -76,7 +76,7 @@ fn parse_device(spec: &str) -> Parsed<DeviceMapping> {
 /// `docker.types.DeviceRequest`; `docker run --gpus`).
 ///
 /// ```
-/// use dockhand::{ContainerOptions, DeviceRequest};
+/// use dockhand::options::{ContainerOptions, DeviceRequest};
 ///
 /// // `--gpus all`
 /// let options = ContainerOptions::new()

@@ -16,7 +16,7 @@ use crate::{ApiVersion, Result};
 ///
 /// ```
 /// use std::time::Duration;
-/// use dockhand::{ContainerOptions, Healthcheck};
+/// use dockhand::options::{ContainerOptions, Healthcheck};
 ///
 /// let options = ContainerOptions::new().healthcheck(
 ///     Healthcheck::cmd(["wget", "-q", "-O-", "http://localhost/"])

@@ -12,7 +12,7 @@ use crate::Result;
 /// or a logging plugin, by name. Options are a map or `"key=value"` list.
 ///
 /// ```
-/// use dockhand::{ContainerOptions, LogConfig};
+/// use dockhand::options::{ContainerOptions, LogConfig};
 ///
 /// let options = ContainerOptions::new()
 ///     .log_config(LogConfig::new("json-file").config([("max-size", "10m"), ("max-file", "3")]));

@@ -83,7 +83,7 @@ fn parsed<T: Clone>(keyword: &str, value: &Parsed<T>) -> crate::Result<T> {
 /// ```no_run
 /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
 /// use std::time::Duration;
-/// use dockhand::{ContainerOptions, Healthcheck, RestartPolicy};
+/// use dockhand::options::{ContainerOptions, Healthcheck, RestartPolicy};
 ///
 /// let options = ContainerOptions::new()
 ///     .name("web")

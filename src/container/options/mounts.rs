@@ -89,7 +89,7 @@ enum Kind {
 /// created, as are options newer than the daemon's API.
 ///
 /// ```
-/// use dockhand::{ContainerOptions, Mount, Propagation};
+/// use dockhand::options::{ContainerOptions, Mount, Propagation};
 ///
 /// let options = ContainerOptions::new().mounts([
 ///     Mount::bind("/srv/config", "/etc/app").read_only(true),

@@ -74,7 +74,7 @@ impl From<String> for NetworkMode {
 /// aliases, fixed addresses, links, driver options.
 ///
 /// ```
-/// use dockhand::{ContainerOptions, EndpointConfig};
+/// use dockhand::options::{ContainerOptions, EndpointConfig};
 ///
 /// let options = ContainerOptions::new().network("backend").networking_config([(
 ///     "backend",

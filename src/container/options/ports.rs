@@ -319,7 +319,7 @@ impl<T: Into<HostPort>, const N: usize> From<[T; N]> for HostPorts {
 ///
 /// ```
 /// use std::collections::HashMap;
-/// use dockhand::{ContainerOptions, HostPorts};
+/// use dockhand::options::{ContainerOptions, HostPorts};
 ///
 /// let options = ContainerOptions::new().ports([
 ///     ("80/tcp", HostPorts::from(8080)),

@@ -12,7 +12,7 @@ use crate::Result;
 /// (`"nofile=1024"` sets both limits). `-1` is unlimited.
 ///
 /// ```
-/// use dockhand::{ContainerOptions, Ulimit};
+/// use dockhand::options::{ContainerOptions, Ulimit};
 ///
 /// let options = ContainerOptions::new().ulimits([
 ///     Ulimit::new("nofile", 1024, 2048),

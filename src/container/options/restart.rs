@@ -14,7 +14,7 @@ use crate::{Error, Result};
 /// `on-failure` or `on-failure:N`.
 ///
 /// ```
-/// use dockhand::RestartPolicy;
+/// use dockhand::options::RestartPolicy;
 ///
 /// assert_eq!("on-failure:5".parse::<RestartPolicy>()?, RestartPolicy::on_failure(5));
 /// assert_eq!(RestartPolicy::UnlessStopped.to_string(), "unless-stopped");

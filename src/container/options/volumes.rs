@@ -13,7 +13,7 @@ use crate::Result;
 ///
 /// ```
 /// use std::collections::HashMap;
-/// use dockhand::{ContainerOptions, Propagation, VolumeBind};
+/// use dockhand::options::{ContainerOptions, Propagation, VolumeBind};
 ///
 /// let options = ContainerOptions::new().volumes(HashMap::from([
 ///     ("/srv/data", VolumeBind::new("/data").read_only(true)),

@@ -87,6 +87,12 @@ pub const PATCHES: &[Patch] = &[
         apply: drop_string_constraints,
     },
     Patch {
+        name: "nullable_changes_response",
+        since: (1, 41),
+        until: None,
+        apply: nullable_changes_response,
+    },
+    Patch {
         name: "open_model_enums",
         since: (1, 41),
         until: None,
@@ -546,6 +552,25 @@ fn drop_string_constraints(ctx: &mut Ctx<'_>) -> Result<usize> {
         Ok(())
     })?;
     Ok(sites)
+}
+
+/// ContainerChanges answers `null`, not `[]`, for a container whose
+/// filesystem has not changed (the daemon encodes a nil slice), but upstream
+/// declares a plain array, so the empty answer fails to decode. The 200
+/// schema becomes nullable. All versions.
+fn nullable_changes_response(ctx: &mut Ctx<'_>) -> Result<usize> {
+    let op = operation_mut(ctx.spec, "ContainerChanges")?;
+    let schema = op
+        .get_mut("responses")
+        .and_then(|responses| responses.get_mut("200"))
+        .and_then(|ok| ok.pointer_mut("/content/application~1json/schema"))
+        .and_then(Value::as_object_mut)
+        .context("ContainerChanges has no JSON 200 schema")?;
+    if schema.get("type") != Some(&json!("array")) {
+        bail!("ContainerChanges' 200 schema is no longer an array");
+    }
+    schema.insert("nullable".into(), json!(true));
+    Ok(1)
 }
 
 /// Upstream declares closed `enum`s on model fields (container state,

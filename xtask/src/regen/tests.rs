@@ -425,6 +425,21 @@ fn date_time_format_and_string_constraints_are_dropped() {
 }
 
 #[test]
+fn container_changes_may_answer_null() {
+    let mut spec = openapi_op(json!({
+        "operationId": "ContainerChanges",
+        "responses": { "200": { "description": "", "content": { "application/json": {
+            "schema": { "type": "array", "items": { "type": "string" } } } } } },
+    }));
+    assert_eq!(
+        run_patch("nullable_changes_response", &mut spec, &json!({})).unwrap(),
+        1
+    );
+    let schema = &spec["paths"]["/x"]["post"]["responses"]["200"]["content"]["application/json"]["schema"];
+    assert_eq!(schema["nullable"], json!(true));
+}
+
+#[test]
 fn model_enums_open_but_parameter_enums_stay() {
     let mut spec = openapi_op(json!({
         "operationId": "ContainerWait",

@@ -1,0 +1,430 @@
+//! Changing a container's resource limits and restart policy in place
+//! (`docker update`).
+
+use std::fmt::Display;
+
+use crate::models::{ContainerUpdateBody, RestartPolicy as RawRestartPolicy};
+use crate::options::{ByteSize, RestartPolicy};
+use crate::{Container, Error, Result};
+
+/// What [`Container::update`] changes, under docker-py's keyword names.
+/// Unset options keep their current values.
+///
+/// These are the settings dockerd applies to an existing container; it
+/// accepts but silently ignores the other resource fields of the request
+/// (devices, ulimits, block IO throttles, swappiness, …), so they are not
+/// offered here. For most limits, 0 also means "leave unchanged".
+///
+/// Setters never fail: a malformed byte size or restart policy is kept and
+/// reported by [`Container::update`] as [`Error::InvalidArgument`] naming
+/// the keyword, before any request is sent.
+///
+/// ```
+/// use dockhand::{options::RestartPolicy, UpdateOptions};
+///
+/// let options = UpdateOptions::new()
+///     .mem_limit("256m")
+///     .memswap_limit("512m")
+///     .cpu_shares(512)
+///     .restart_policy(RestartPolicy::UnlessStopped);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct UpdateOptions {
+    blkio_weight: Option<i64>,
+    cpu_period: Option<i64>,
+    cpu_quota: Option<i64>,
+    cpu_rt_period: Option<i64>,
+    cpu_rt_runtime: Option<i64>,
+    cpu_shares: Option<i64>,
+    cpuset_cpus: Option<String>,
+    cpuset_mems: Option<String>,
+    kernel_memory: Option<ByteSize>,
+    mem_limit: Option<ByteSize>,
+    mem_reservation: Option<ByteSize>,
+    memswap_limit: Option<ByteSize>,
+    nano_cpus: Option<i64>,
+    pids_limit: Option<i64>,
+    restart_policy: Option<std::result::Result<RestartPolicy, String>>,
+}
+
+impl UpdateOptions {
+    /// Nothing changed yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The relative block IO weight, 10 to 1000 (needs the kernel's block
+    /// IO weight support; the daemon warns and discards it otherwise).
+    pub fn blkio_weight(mut self, weight: i64) -> Self {
+        self.blkio_weight = Some(weight);
+        self
+    }
+
+    /// The CFS period, in microseconds. Not with [`nano_cpus`](Self::nano_cpus).
+    pub fn cpu_period(mut self, period: i64) -> Self {
+        self.cpu_period = Some(period);
+        self
+    }
+
+    /// The CPU time per CFS period, in microseconds. Not with
+    /// [`nano_cpus`](Self::nano_cpus).
+    pub fn cpu_quota(mut self, quota: i64) -> Self {
+        self.cpu_quota = Some(quota);
+        self
+    }
+
+    /// The real-time scheduler period, in microseconds.
+    pub fn cpu_rt_period(mut self, period: i64) -> Self {
+        self.cpu_rt_period = Some(period);
+        self
+    }
+
+    /// The real-time scheduler runtime, in microseconds.
+    pub fn cpu_rt_runtime(mut self, runtime: i64) -> Self {
+        self.cpu_rt_runtime = Some(runtime);
+        self
+    }
+
+    /// The relative CPU weight (1024 is the default).
+    pub fn cpu_shares(mut self, shares: i64) -> Self {
+        self.cpu_shares = Some(shares);
+        self
+    }
+
+    /// The CPUs the container may use (`"0-3"`, `"0,1"`).
+    pub fn cpuset_cpus(mut self, cpus: impl Into<String>) -> Self {
+        self.cpuset_cpus = Some(cpus.into());
+        self
+    }
+
+    /// The memory nodes the container may use (`"0-3"`, `"0,1"`).
+    pub fn cpuset_mems(mut self, mems: impl Into<String>) -> Self {
+        self.cpuset_mems = Some(mems.into());
+        self
+    }
+
+    /// The kernel memory limit — which the Engine API dropped in 1.42
+    /// (`KernelMemory`); dockhand's request model has no field for it, so
+    /// setting it is reported as an invalid argument.
+    #[deprecated(note = "the Engine API removed KernelMemory in 1.42; this is rejected")]
+    pub fn kernel_memory(mut self, limit: impl Into<ByteSize>) -> Self {
+        self.kernel_memory = Some(limit.into());
+        self
+    }
+
+    /// The memory limit (`"128m"`, `"1g"` or bytes).
+    pub fn mem_limit(mut self, limit: impl Into<ByteSize>) -> Self {
+        self.mem_limit = Some(limit.into());
+        self
+    }
+
+    /// The memory soft limit.
+    pub fn mem_reservation(mut self, reservation: impl Into<ByteSize>) -> Self {
+        self.mem_reservation = Some(reservation.into());
+        self
+    }
+
+    /// The limit of memory plus swap; `-1` for unlimited swap. It must not
+    /// be below the memory limit.
+    pub fn memswap_limit(mut self, limit: impl Into<ByteSize>) -> Self {
+        self.memswap_limit = Some(limit.into());
+        self
+    }
+
+    /// The CPU quota in units of 10⁻⁹ CPUs (`1_500_000_000` is 1.5 CPUs,
+    /// `docker update --cpus 1.5`). Not with a CFS period or quota.
+    pub fn nano_cpus(mut self, nano_cpus: i64) -> Self {
+        self.nano_cpus = Some(nano_cpus);
+        self
+    }
+
+    /// The most processes the container may run; `-1` for unlimited.
+    pub fn pids_limit(mut self, limit: i64) -> Self {
+        self.pids_limit = Some(limit);
+        self
+    }
+
+    /// When to restart the container: a [`RestartPolicy`] or its text form
+    /// (`"always"`, `"on-failure:5"`, …). The daemon refuses any policy but
+    /// `no` for a container created with `auto_remove`.
+    pub fn restart_policy<P>(mut self, policy: P) -> Self
+    where
+        P: TryInto<RestartPolicy>,
+        P::Error: Display,
+    {
+        self.restart_policy = Some(policy.try_into().map_err(|err| reason(&err)));
+        self
+    }
+
+    /// Check every value and build the request body.
+    fn to_body(&self) -> Result<ContainerUpdateBody> {
+        if self.kernel_memory.is_some() {
+            return Err(invalid(
+                "kernel_memory",
+                "the Engine API removed KernelMemory in 1.42 and dockhand's request \
+                 model has no field for it",
+            ));
+        }
+        let restart_policy = match &self.restart_policy {
+            None => None,
+            Some(Ok(policy)) => Some(restart_model(*policy)),
+            Some(Err(why)) => return Err(invalid("restart_policy", why)),
+        };
+        Ok(ContainerUpdateBody {
+            blkio_weight: blkio_weight(self.blkio_weight)?,
+            cpu_period: at_least("cpu_period", self.cpu_period, 0)?,
+            cpu_quota: at_least("cpu_quota", self.cpu_quota, -1)?,
+            cpu_realtime_period: at_least("cpu_rt_period", self.cpu_rt_period, 0)?,
+            cpu_realtime_runtime: at_least("cpu_rt_runtime", self.cpu_rt_runtime, -1)?,
+            cpu_shares: at_least("cpu_shares", self.cpu_shares, 0)?,
+            cpuset_cpus: cpu_set("cpuset_cpus", &self.cpuset_cpus)?,
+            cpuset_mems: cpu_set("cpuset_mems", &self.cpuset_mems)?,
+            memory: bytes("mem_limit", &self.mem_limit, 0)?,
+            memory_reservation: bytes("mem_reservation", &self.mem_reservation, 0)?,
+            memory_swap: bytes("memswap_limit", &self.memswap_limit, -1)?,
+            nano_cpus: at_least("nano_cpus", self.nano_cpus, 0)?,
+            pids_limit: at_least("pids_limit", self.pids_limit, -1)?,
+            restart_policy,
+            ..ContainerUpdateBody::default()
+        })
+    }
+}
+
+impl Container {
+    /// Change the container's resource limits and restart policy without
+    /// recreating it (`docker update`); a running container gets the new
+    /// limits at once. Returns the daemon's warnings (say, a limit the
+    /// kernel cannot enforce and discarded).
+    ///
+    /// This handle keeps the old values in its attributes until
+    /// [`Container::reload`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming the keyword for a malformed value,
+    /// before any request; [`Error::NotFound`] if the container is gone;
+    /// [`Error::Api`] or [`Error::Conflict`] when the daemon refuses the
+    /// combination (a memory limit above the swap limit, a CFS period with
+    /// `nano_cpus` already set, a restart policy with auto-removal, …).
+    ///
+    /// ```no_run
+    /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
+    /// use dockhand::UpdateOptions;
+    /// let warnings = container
+    ///     .update(UpdateOptions::new().mem_limit("512m").memswap_limit("1g"))
+    ///     .await?;
+    /// for warning in warnings {
+    ///     eprintln!("warning: {warning}");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn update(&self, options: UpdateOptions) -> Result<Vec<String>> {
+        let body = options.to_body()?;
+        let raw = self.docker.raw().await?;
+        let response = self
+            .docker
+            .call("ContainerUpdate", raw.container_update(&self.id, &body))
+            .await?
+            .into_inner();
+        Ok(response.warnings.unwrap_or_default())
+    }
+}
+
+/// An [`Error::InvalidArgument`] naming the keyword.
+fn invalid(keyword: &str, detail: impl Display) -> Error {
+    Error::invalid(format!("{keyword}: {detail}"))
+}
+
+/// Why a conversion failed, without the `invalid argument: ` prefix an
+/// [`Error`] would add (the keyword goes first when it is reported).
+fn reason(err: &impl Display) -> String {
+    let message = err.to_string();
+    match message.strip_prefix("invalid argument: ") {
+        Some(reason) => reason.to_owned(),
+        None => message,
+    }
+}
+
+/// A byte size of at least `minimum`, its parse error naming the keyword.
+fn bytes(keyword: &str, size: &Option<ByteSize>, minimum: i64) -> Result<Option<i64>> {
+    let Some(size) = size else {
+        return Ok(None);
+    };
+    let bytes = size.bytes().map_err(|err| invalid(keyword, reason(&err)))?;
+    if bytes < minimum {
+        return Err(invalid(
+            keyword,
+            format!("{bytes} must be at least {minimum}"),
+        ));
+    }
+    Ok(Some(bytes))
+}
+
+fn at_least(keyword: &str, value: Option<i64>, minimum: i64) -> Result<Option<i64>> {
+    match value {
+        Some(n) if n < minimum => Err(invalid(keyword, format!("{n} must be at least {minimum}"))),
+        _ => Ok(value),
+    }
+}
+
+/// A block IO weight: 10 to 1000, or 0 for "unchanged".
+fn blkio_weight(weight: Option<i64>) -> Result<Option<i64>> {
+    match weight {
+        Some(w) if w != 0 && !(10..=1000).contains(&w) => Err(invalid(
+            "blkio_weight",
+            format!("weight {w} must be from 10 to 1000"),
+        )),
+        _ => Ok(weight),
+    }
+}
+
+/// A CPU or memory-node list such as `0-3,5`.
+fn cpu_set(keyword: &str, set: &Option<String>) -> Result<Option<String>> {
+    let Some(set) = set else {
+        return Ok(None);
+    };
+    let number = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
+    let valid = set.split(',').all(|part| match part.split_once('-') {
+        Some((start, end)) => number(start) && number(end),
+        None => number(part),
+    });
+    if !valid {
+        return Err(invalid(
+            keyword,
+            format!("{set:?} is not a list like 0-3,5"),
+        ));
+    }
+    Ok(Some(set.clone()))
+}
+
+/// The request's spelling of a restart policy.
+fn restart_model(policy: RestartPolicy) -> RawRestartPolicy {
+    let (name, count) = match policy {
+        RestartPolicy::No => ("no", None),
+        RestartPolicy::Always => ("always", None),
+        RestartPolicy::UnlessStopped => ("unless-stopped", None),
+        RestartPolicy::OnFailure {
+            maximum_retry_count,
+        } => ("on-failure", Some(i64::from(maximum_retry_count))),
+    };
+    RawRestartPolicy {
+        name: Some(name.to_owned()),
+        maximum_retry_count: count,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(options: UpdateOptions, keyword: &str) -> String {
+        let err = options.to_body().unwrap_err();
+        let message = err.to_string();
+        assert!(
+            matches!(err, Error::InvalidArgument { .. }),
+            "{keyword}: {err:?}"
+        );
+        assert!(
+            message.starts_with(&format!("invalid argument: {keyword}: ")),
+            "{message}"
+        );
+        message
+    }
+
+    #[test]
+    fn options_fill_the_request_under_the_api_names() {
+        let body = UpdateOptions::new()
+            .blkio_weight(300)
+            .cpu_period(100_000)
+            .cpu_quota(50_000)
+            .cpu_rt_period(1_000_000)
+            .cpu_rt_runtime(1000)
+            .cpu_shares(512)
+            .cpuset_cpus("0-1")
+            .cpuset_mems("0")
+            .mem_limit("64m")
+            .mem_reservation("32m")
+            .memswap_limit(-1)
+            .nano_cpus(0)
+            .pids_limit(100)
+            .restart_policy("on-failure:3")
+            .to_body()
+            .unwrap();
+        let json = serde_json::to_value(&body).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "BlkioWeight": 300,
+                "CpuPeriod": 100_000,
+                "CpuQuota": 50_000,
+                "CpuRealtimePeriod": 1_000_000,
+                "CpuRealtimeRuntime": 1000,
+                "CpuShares": 512,
+                "CpusetCpus": "0-1",
+                "CpusetMems": "0",
+                "Memory": 67_108_864,
+                "MemoryReservation": 33_554_432,
+                "MemorySwap": -1,
+                "NanoCpus": 0,
+                "PidsLimit": 100,
+                "RestartPolicy": {"Name": "on-failure", "MaximumRetryCount": 3},
+            })
+        );
+    }
+
+    #[test]
+    fn nothing_set_sends_an_empty_body() {
+        let json = serde_json::to_value(UpdateOptions::new().to_body().unwrap()).unwrap();
+        assert_eq!(json, serde_json::json!({}));
+    }
+
+    #[test]
+    fn restart_policies_spell_like_the_api() {
+        for (policy, name, count) in [
+            (RestartPolicy::No, "no", None),
+            (RestartPolicy::Always, "always", None),
+            (RestartPolicy::UnlessStopped, "unless-stopped", None),
+            (RestartPolicy::on_failure(0), "on-failure", Some(0)),
+        ] {
+            let model = restart_model(policy);
+            assert_eq!(model.name.as_deref(), Some(name));
+            assert_eq!(model.maximum_retry_count, count);
+        }
+    }
+
+    #[test]
+    fn bad_values_name_the_keyword() {
+        let message = error(UpdateOptions::new().mem_limit("12x"), "mem_limit");
+        assert!(message.contains("\"12x\""), "{message}");
+        assert!(
+            !message.contains("mem_limit: invalid argument"),
+            "{message}"
+        );
+        error(UpdateOptions::new().mem_limit(-1), "mem_limit");
+        error(
+            UpdateOptions::new().mem_reservation("lots"),
+            "mem_reservation",
+        );
+        error(UpdateOptions::new().memswap_limit(-2), "memswap_limit");
+        let message = error(
+            UpdateOptions::new().restart_policy("sometimes"),
+            "restart_policy",
+        );
+        assert!(message.contains("\"sometimes\""), "{message}");
+        assert!(
+            !message.contains("restart_policy: invalid argument"),
+            "{message}"
+        );
+        error(UpdateOptions::new().blkio_weight(5), "blkio_weight");
+        error(UpdateOptions::new().cpu_shares(-1), "cpu_shares");
+        error(UpdateOptions::new().pids_limit(-2), "pids_limit");
+        error(UpdateOptions::new().cpuset_cpus("0-"), "cpuset_cpus");
+        error(UpdateOptions::new().cpuset_mems("a"), "cpuset_mems");
+    }
+
+    #[test]
+    #[allow(deprecated)]
+    fn kernel_memory_is_rejected() {
+        let message = error(UpdateOptions::new().kernel_memory("64m"), "kernel_memory");
+        assert!(message.contains("1.42"), "{message}");
+    }
+}
