@@ -5,7 +5,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures_util::{Stream, TryStreamExt};
 
+use tokio_util::io::StreamReader;
+
 use crate::stream::{self, framing_from_headers, OutputChunk};
+use crate::transport::direct;
 use crate::{Container, ContainerAttrs, HijackedConnection, Result};
 
 /// A point in time for [`LogsOptions::since`] and [`LogsOptions::until`]:
@@ -58,6 +61,24 @@ impl Default for LogsOptions {
 }
 
 impl LogsOptions {
+    /// The query string of a logs request.
+    fn query(&self) -> String {
+        let mut query = format!(
+            "stdout={}&stderr={}&follow={}&timestamps={}",
+            self.stdout, self.stderr, self.follow, self.timestamps
+        );
+        if let Some(lines) = self.tail {
+            query.push_str(&format!("&tail={lines}"));
+        }
+        if let Some(since) = self.since {
+            query.push_str(&format!("&since={}", since.0));
+        }
+        if let Some(until) = self.until {
+            query.push_str(&format!("&until={}", until.0));
+        }
+        query
+    }
+
     /// Defaults: stdout and stderr, everything kept, no timestamps, no follow.
     pub fn new() -> Self {
         Self::default()
@@ -215,27 +236,20 @@ impl Container {
     ) -> Result<impl Stream<Item = Result<OutputChunk>> + Send + 'static> {
         const OPERATION: &str = "ContainerLogs";
         let tty = self.tty().await?;
-        let raw = self.docker.raw().await?;
-        let tail = options.tail.map(|lines| lines.to_string());
-        let response = self
-            .docker
-            .call(
-                OPERATION,
-                raw.container_logs(
-                    &self.id,
-                    Some(options.follow),
-                    options.since.map(|time| time.0),
-                    Some(options.stderr),
-                    Some(options.stdout),
-                    tail.as_deref(),
-                    Some(options.timestamps),
-                    options.until.map(|time| time.0),
-                ),
-            )
-            .await?;
-        let framing = framing_from_headers(response.headers(), tty);
-        Ok(stream::demux_body(
-            response.into_inner().into_inner(),
+        let version = self.docker.api_version().await?;
+        let path = format!(
+            "{}/containers/{}/logs?{}",
+            version.path_prefix(),
+            progenitor_client::encode_path(&self.id),
+            options.query()
+        );
+        tracing::debug!(operation = OPERATION, %path, "request on its own connection");
+        // Logs can be long and come in small writes: read them over a
+        // connection driven by this stream (see `transport::direct`).
+        let (headers, body) = direct::get(self.docker.host(), &path, OPERATION).await?;
+        let framing = framing_from_headers(&headers, tty);
+        Ok(stream::demux_reader(
+            StreamReader::new(body),
             framing,
             OPERATION,
             self.docker.host().to_string(),
@@ -337,4 +351,28 @@ pub(crate) async fn concat(output: impl Stream<Item = Result<OutputChunk>>) -> R
             Ok(all)
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_carries_every_option() {
+        assert_eq!(
+            LogsOptions::new().query(),
+            "stdout=true&stderr=true&follow=false&timestamps=false"
+        );
+        let options = LogsOptions::new()
+            .stderr(false)
+            .follow(true)
+            .timestamps(true)
+            .tail(5)
+            .since(10_i64)
+            .until(UNIX_EPOCH + std::time::Duration::from_secs(20));
+        assert_eq!(
+            options.query(),
+            "stdout=true&stderr=false&follow=true&timestamps=true&tail=5&since=10&until=20"
+        );
+    }
 }

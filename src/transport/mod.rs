@@ -4,6 +4,8 @@
 //! Each transport is one arm of [`connect`]; TLS and ssh slot in as further
 //! arms when they land.
 
+pub(crate) mod direct;
+
 use std::time::Duration;
 
 use crate::{DockerHost, Error, Result};
