@@ -353,6 +353,45 @@ async fn attach_stream_and_socket_with_stdin() {
 }
 
 #[tokio::test]
+async fn output_sent_with_the_attach_answer_is_not_lost() {
+    // With `logs`, the daemon writes the earlier output right after its
+    // `101` answer, typically in the same read: those bytes must reach us.
+    let docker = common::docker().await;
+    let label = common::unique_name("attach-early");
+    let talker = create(
+        &docker,
+        &label,
+        labelled(&label).command("sh -c 'echo early-bird; sleep 30'"),
+    )
+    .await;
+    talker.start().await.unwrap();
+    let mut logged = Vec::new();
+    for _ in 0..100 {
+        logged = talker.logs(LogsOptions::new()).await.unwrap();
+        if !logged.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut socket = talker
+        .attach_socket(AttachOptions::new().logs(true))
+        .await
+        .unwrap();
+    let mut first = [0u8; 8 + 11];
+    let read = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio::io::AsyncReadExt::read_exact(&mut socket, &mut first),
+    )
+    .await;
+    drop(socket);
+    cleanup(&docker, &label).await;
+    assert_eq!(logged, b"early-bird\n");
+    read.expect("the replayed output arrives").unwrap();
+    assert_eq!(&first[..8], &[1, 0, 0, 0, 0, 0, 0, 11]);
+    assert_eq!(&first[8..], b"early-bird\n");
+}
+
+#[tokio::test]
 async fn list_filters_and_prune_by_label() {
     let docker = common::docker().await;
     let label = common::unique_name("list");

@@ -11,13 +11,15 @@ use std::fmt;
 use base64::Engine as _;
 use bytes::Bytes;
 use futures_util::{Stream, TryStreamExt};
-use progenitor_client::{ByteStream, Error as RawError};
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use progenitor_client::{encode_path, Error as RawError};
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
 use tokio::io::AsyncRead;
 use tracing::Instrument;
 
 use crate::error::from_raw;
+use crate::transport::direct::{self, DirectBody};
 use crate::{BoxError, Container, Error, Result};
 
 /// The response header in which the daemon describes the archived path.
@@ -205,12 +207,9 @@ impl Container {
         &self,
     ) -> Result<impl Stream<Item = Result<Bytes>> + Send + Unpin + 'static> {
         const OPERATION: &str = "ContainerExport";
-        let raw = self.docker.raw().await?;
-        let response = self
-            .docker
-            .call(OPERATION, raw.container_export(&self.id))
-            .await?;
-        Ok(self.byte_stream(OPERATION, response.into_inner()))
+        let path = format!("/containers/{}/export", encode_path(&self.id));
+        let (_, body) = self.direct_get(OPERATION, &path).await?;
+        Ok(self.byte_stream(OPERATION, body))
     }
 
     /// A file or directory of the container as a tar stream, with what the
@@ -242,13 +241,14 @@ impl Container {
     )> {
         const OPERATION: &str = "ContainerArchive";
         check_path(path)?;
-        let raw = self.docker.raw().await?;
-        let response = self
-            .docker
-            .call(OPERATION, raw.container_archive(&self.id, path))
-            .await?;
-        let stat = PathStat::from_headers(OPERATION, response.headers())?;
-        Ok((stat, self.byte_stream(OPERATION, response.into_inner())))
+        let request = format!(
+            "/containers/{}/archive?path={}",
+            encode_path(&self.id),
+            utf8_percent_encode(path, NON_ALPHANUMERIC)
+        );
+        let (headers, body) = self.direct_get(OPERATION, &request).await?;
+        let stat = PathStat::from_headers(OPERATION, &headers)?;
+        Ok((stat, self.byte_stream(OPERATION, body)))
     }
 
     /// What is at `path` in the container, without transferring it.
@@ -338,14 +338,30 @@ impl Container {
     fn byte_stream(
         &self,
         operation: &'static str,
-        body: ByteStream,
+        body: DirectBody,
     ) -> impl Stream<Item = Result<Bytes>> + Send + Unpin + 'static {
         let host = self.docker.host().to_string();
-        body.into_inner().map_err(move |source| Error::Transport {
+        body.map_err(move |source| Error::Transport {
             host: host.clone(),
             operation,
             source: Box::new(source),
         })
+    }
+}
+
+impl Container {
+    /// GET a versioned `path_and_query` on its own connection: archives are
+    /// large, and read fastest where they are consumed (see
+    /// `transport::direct`).
+    async fn direct_get(
+        &self,
+        operation: &'static str,
+        path_and_query: &str,
+    ) -> Result<(HeaderMap, DirectBody)> {
+        let version = self.docker.api_version().await?;
+        let path = format!("{}{path_and_query}", version.path_prefix());
+        tracing::debug!(operation, %path, "request on its own connection");
+        direct::get(self.docker.host(), &path, operation).await
     }
 }
 

@@ -284,7 +284,7 @@ impl Containers {
         }
         let launched = Launched {
             container,
-            wait: Some(wait),
+            wait,
             tty,
             auto_remove,
             image: image.to_owned(),
@@ -313,7 +313,7 @@ async fn prepare(
 /// A started container whose output and exit are still to be read.
 struct Launched {
     container: Container,
-    wait: Option<PendingExit>,
+    wait: PendingExit,
     tty: bool,
     auto_remove: bool,
     image: String,
@@ -338,11 +338,7 @@ impl Launched {
     /// Take the exit status and, when asked, remove the container (with
     /// auto-removal the `removed` wait already saw it go).
     async fn finish(&self) -> Result<ContainerExit> {
-        let exit = match &self.wait {
-            Some(wait) => wait.exit().await,
-            None => Err(Error::invalid("the exit status is read once")),
-        };
-        exit
+        self.wait.exit().await
     }
 
     /// Turn a non-zero exit into [`Error::ContainerFailed`].
