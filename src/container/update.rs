@@ -48,59 +48,11 @@ pub struct UpdateOptions {
 }
 
 impl UpdateOptions {
+    crate::container::options::shared_resource_setters!();
+
     /// Nothing changed yet.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// The relative block IO weight, 10 to 1000 (needs the kernel's block
-    /// IO weight support; the daemon warns and discards it otherwise).
-    pub fn blkio_weight(mut self, weight: i64) -> Self {
-        self.blkio_weight = Some(weight);
-        self
-    }
-
-    /// The CFS period, in microseconds. Not with [`nano_cpus`](Self::nano_cpus).
-    pub fn cpu_period(mut self, period: i64) -> Self {
-        self.cpu_period = Some(period);
-        self
-    }
-
-    /// The CPU time per CFS period, in microseconds. Not with
-    /// [`nano_cpus`](Self::nano_cpus).
-    pub fn cpu_quota(mut self, quota: i64) -> Self {
-        self.cpu_quota = Some(quota);
-        self
-    }
-
-    /// The real-time scheduler period, in microseconds.
-    pub fn cpu_rt_period(mut self, period: i64) -> Self {
-        self.cpu_rt_period = Some(period);
-        self
-    }
-
-    /// The real-time scheduler runtime, in microseconds.
-    pub fn cpu_rt_runtime(mut self, runtime: i64) -> Self {
-        self.cpu_rt_runtime = Some(runtime);
-        self
-    }
-
-    /// The relative CPU weight (1024 is the default).
-    pub fn cpu_shares(mut self, shares: i64) -> Self {
-        self.cpu_shares = Some(shares);
-        self
-    }
-
-    /// The CPUs the container may use (`"0-3"`, `"0,1"`).
-    pub fn cpuset_cpus(mut self, cpus: impl Into<String>) -> Self {
-        self.cpuset_cpus = Some(cpus.into());
-        self
-    }
-
-    /// The memory nodes the container may use (`"0-3"`, `"0,1"`).
-    pub fn cpuset_mems(mut self, mems: impl Into<String>) -> Self {
-        self.cpuset_mems = Some(mems.into());
-        self
     }
 
     /// The kernel memory limit — which the Engine API dropped in 1.42
@@ -109,38 +61,6 @@ impl UpdateOptions {
     #[deprecated(note = "the Engine API removed KernelMemory in 1.42; this is rejected")]
     pub fn kernel_memory(mut self, limit: impl Into<ByteSize>) -> Self {
         self.kernel_memory = Some(limit.into());
-        self
-    }
-
-    /// The memory limit (`"128m"`, `"1g"` or bytes).
-    pub fn mem_limit(mut self, limit: impl Into<ByteSize>) -> Self {
-        self.mem_limit = Some(limit.into());
-        self
-    }
-
-    /// The memory soft limit.
-    pub fn mem_reservation(mut self, reservation: impl Into<ByteSize>) -> Self {
-        self.mem_reservation = Some(reservation.into());
-        self
-    }
-
-    /// The limit of memory plus swap; `-1` for unlimited swap. It must not
-    /// be below the memory limit.
-    pub fn memswap_limit(mut self, limit: impl Into<ByteSize>) -> Self {
-        self.memswap_limit = Some(limit.into());
-        self
-    }
-
-    /// The CPU quota in units of 10⁻⁹ CPUs (`1_500_000_000` is 1.5 CPUs,
-    /// `docker update --cpus 1.5`). Not with a CFS period or quota.
-    pub fn nano_cpus(mut self, nano_cpus: i64) -> Self {
-        self.nano_cpus = Some(nano_cpus);
-        self
-    }
-
-    /// The most processes the container may run; `-1` for unlimited.
-    pub fn pids_limit(mut self, limit: i64) -> Self {
-        self.pids_limit = Some(limit);
         self
     }
 

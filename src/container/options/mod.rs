@@ -20,6 +20,7 @@ mod process;
 mod proxy;
 mod request;
 mod resources;
+pub(crate) use resources::shared_resource_setters;
 mod restart;
 mod volumes;
 

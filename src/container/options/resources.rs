@@ -84,24 +84,101 @@ fn device_list<P: Into<String>, V>(items: impl IntoIterator<Item = (P, V)>) -> V
     items.into_iter().map(|(p, v)| (p.into(), v)).collect()
 }
 
+/// The memory, CPU and block-IO setters that [`ContainerOptions`] and
+/// [`UpdateOptions`](crate::UpdateOptions) share: both keep these limits in
+/// fields of the same names, and both take them in the same forms.
+macro_rules! shared_resource_setters {
+    () => {
+        /// The memory limit: bytes, or a size such as `"128m"` or `"1.5g"`.
+        pub fn mem_limit(mut self, limit: impl Into<$crate::options::ByteSize>) -> Self {
+            self.mem_limit = Some(limit.into());
+            self
+        }
+
+        /// The memory soft limit.
+        pub fn mem_reservation(
+            mut self,
+            reservation: impl Into<$crate::options::ByteSize>,
+        ) -> Self {
+            self.mem_reservation = Some(reservation.into());
+            self
+        }
+
+        /// The limit of memory plus swap (not below the memory limit); `-1`
+        /// for unlimited swap.
+        pub fn memswap_limit(mut self, limit: impl Into<$crate::options::ByteSize>) -> Self {
+            self.memswap_limit = Some(limit.into());
+            self
+        }
+
+        /// The most processes the container may run; `-1` for no limit.
+        pub fn pids_limit(mut self, limit: i64) -> Self {
+            self.pids_limit = Some(limit);
+            self
+        }
+
+        /// The CFS period, in microseconds. Not with `nano_cpus`.
+        pub fn cpu_period(mut self, period: i64) -> Self {
+            self.cpu_period = Some(period);
+            self
+        }
+
+        /// The CPU time per CFS period, in microseconds. Not with `nano_cpus`.
+        pub fn cpu_quota(mut self, quota: i64) -> Self {
+            self.cpu_quota = Some(quota);
+            self
+        }
+
+        /// The real-time scheduler period, in microseconds.
+        pub fn cpu_rt_period(mut self, period: i64) -> Self {
+            self.cpu_rt_period = Some(period);
+            self
+        }
+
+        /// The real-time scheduler runtime, in microseconds.
+        pub fn cpu_rt_runtime(mut self, runtime: i64) -> Self {
+            self.cpu_rt_runtime = Some(runtime);
+            self
+        }
+
+        /// The relative CPU weight (1024 is the default).
+        pub fn cpu_shares(mut self, shares: i64) -> Self {
+            self.cpu_shares = Some(shares);
+            self
+        }
+
+        /// The CPU quota in units of 10⁻⁹ CPUs (`1_500_000_000` is 1.5 CPUs,
+        /// `--cpus 1.5`). Not with a CFS period or quota.
+        pub fn nano_cpus(mut self, nano_cpus: i64) -> Self {
+            self.nano_cpus = Some(nano_cpus);
+            self
+        }
+
+        /// The CPUs the container may use (`"0-3"`, `"0,1"`).
+        pub fn cpuset_cpus(mut self, cpus: impl Into<String>) -> Self {
+            self.cpuset_cpus = Some(cpus.into());
+            self
+        }
+
+        /// The memory nodes the container may use (`"0-3"`, `"0,1"`).
+        pub fn cpuset_mems(mut self, mems: impl Into<String>) -> Self {
+            self.cpuset_mems = Some(mems.into());
+            self
+        }
+
+        /// The relative block IO weight, 10 to 1000 (the daemon discards it,
+        /// with a warning, where the kernel lacks block IO weights).
+        pub fn blkio_weight(mut self, weight: i64) -> Self {
+            self.blkio_weight = Some(weight);
+            self
+        }
+    };
+}
+
+pub(crate) use shared_resource_setters;
+
 impl ContainerOptions {
-    /// The memory limit (`"128m"`, `"1g"` or bytes).
-    pub fn mem_limit(mut self, limit: impl Into<ByteSize>) -> Self {
-        self.mem_limit = Some(limit.into());
-        self
-    }
-
-    /// The memory soft limit.
-    pub fn mem_reservation(mut self, reservation: impl Into<ByteSize>) -> Self {
-        self.mem_reservation = Some(reservation.into());
-        self
-    }
-
-    /// The limit of memory plus swap; `-1` for unlimited swap.
-    pub fn memswap_limit(mut self, limit: impl Into<ByteSize>) -> Self {
-        self.memswap_limit = Some(limit.into());
-        self
-    }
+    shared_resource_setters!();
 
     /// The kernel memory limit — which the Engine API dropped in 1.42
     /// (`HostConfig.KernelMemory`); dockhand's request model has no field
@@ -137,12 +214,6 @@ impl ContainerOptions {
         self
     }
 
-    /// The most processes the container may run; `-1` for unlimited.
-    pub fn pids_limit(mut self, limit: i64) -> Self {
-        self.pids_limit = Some(limit);
-        self
-    }
-
     /// Number of usable CPUs (Windows).
     pub fn cpu_count(mut self, count: i64) -> Self {
         self.cpu_count = Some(count);
@@ -152,61 +223,6 @@ impl ContainerOptions {
     /// Usable percentage of the CPUs (Windows).
     pub fn cpu_percent(mut self, percent: i64) -> Self {
         self.cpu_percent = Some(percent);
-        self
-    }
-
-    /// The CFS period, in microseconds.
-    pub fn cpu_period(mut self, period: i64) -> Self {
-        self.cpu_period = Some(period);
-        self
-    }
-
-    /// The CPU time per CFS period, in microseconds.
-    pub fn cpu_quota(mut self, quota: i64) -> Self {
-        self.cpu_quota = Some(quota);
-        self
-    }
-
-    /// The real-time scheduler period, in microseconds.
-    pub fn cpu_rt_period(mut self, period: i64) -> Self {
-        self.cpu_rt_period = Some(period);
-        self
-    }
-
-    /// The real-time scheduler runtime, in microseconds.
-    pub fn cpu_rt_runtime(mut self, runtime: i64) -> Self {
-        self.cpu_rt_runtime = Some(runtime);
-        self
-    }
-
-    /// The relative CPU weight (1024 is the default).
-    pub fn cpu_shares(mut self, shares: i64) -> Self {
-        self.cpu_shares = Some(shares);
-        self
-    }
-
-    /// The CPU quota in units of 10⁻⁹ CPUs (`1_500_000_000` is 1.5 CPUs,
-    /// `docker run --cpus 1.5`).
-    pub fn nano_cpus(mut self, nano_cpus: i64) -> Self {
-        self.nano_cpus = Some(nano_cpus);
-        self
-    }
-
-    /// The CPUs the container may use (`"0-3"`, `"0,1"`).
-    pub fn cpuset_cpus(mut self, cpus: impl Into<String>) -> Self {
-        self.cpuset_cpus = Some(cpus.into());
-        self
-    }
-
-    /// The memory nodes the container may use (`"0-3"`, `"0,1"`).
-    pub fn cpuset_mems(mut self, mems: impl Into<String>) -> Self {
-        self.cpuset_mems = Some(mems.into());
-        self
-    }
-
-    /// The relative block IO weight, 10 to 1000.
-    pub fn blkio_weight(mut self, weight: i64) -> Self {
-        self.blkio_weight = Some(weight);
         self
     }
 
