@@ -78,7 +78,7 @@ async fn run_with_stderr_returns_both_streams() {
         .containers()
         .run(
             image,
-            &options(&label, "echo out; sleep 0.1; echo err >&2")
+            &options(&label, "echo out; sleep 0.5; echo err >&2")
                 .stderr(true)
                 .remove(true),
         )
