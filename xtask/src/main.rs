@@ -1,7 +1,8 @@
 //! Maintainer and developer tasks for dockhand, run as `cargo xtask <task>`.
 //!
 //! - `regen [--check] [UPSTREAM.yaml]`: convert an upstream Engine API
-//!   definition (Swagger 2.0) into `spec/` (see `regen/`).
+//!   definition (Swagger 2.0) into `spec/` (see `regen/`);
+//!   `regen --all-versions [DIR]` converts and compiles every upstream version.
 //! - `test [-- CARGO_TEST_ARGS]`: install what the tests need, bring up a
 //!   dockerd when none answers, run every test against it, tear it down.
 //! - `quickstart`: the same daemon handling, then the quickstart example.
@@ -23,7 +24,7 @@ fn main() -> Result<()> {
         Some("test") => test_cmd::run(&rest),
         Some("quickstart") => quickstart::run(&rest),
         _ => bail!(
-            "usage: cargo xtask <regen [--check] [UPSTREAM.yaml] | test [-- ARGS] | quickstart>"
+            "usage: cargo xtask <regen [--check] [--out DIR] [UPSTREAM.yaml] | regen --all-versions [DIR] | test [-- ARGS] | quickstart>"
         ),
     }
 }

@@ -1,4 +1,5 @@
-//! `cargo xtask regen [--check] [--out DIR] [UPSTREAM.yaml]`
+//! `cargo xtask regen [--check] [--out DIR] [UPSTREAM.yaml]`, and
+//! `cargo xtask regen --all-versions [DIR]` ([`all_versions`]).
 //!
 //! Converts an upstream Engine API definition (Swagger 2.0 YAML, kept
 //! outside the repository in `../shared/engine-api/`) into the OpenAPI 3.0
@@ -15,6 +16,7 @@
 //! `--check` regenerates in memory and fails when `spec/` differs; the
 //! `spec_is_fresh` test runs the same check under `cargo test`.
 
+mod all_versions;
 mod convert;
 mod diff;
 mod patches;
@@ -38,6 +40,9 @@ const DEFAULT_INPUT: &str = "../shared/engine-api/v1.55.yaml";
 
 /// Entry point for `cargo xtask regen`.
 pub fn run(args: &[String]) -> Result<()> {
+    if args.first().map(String::as_str) == Some("--all-versions") {
+        return all_versions::check(args.get(1).map(Path::new));
+    }
     let mut check = false;
     let mut out_dir = None;
     let mut input = None;
@@ -47,7 +52,7 @@ pub fn run(args: &[String]) -> Result<()> {
             "--check" => check = true,
             "--out" => out_dir = Some(PathBuf::from(args.next().context("--out needs a DIR")?)),
             flag if flag.starts_with('-') => {
-                bail!("unknown option `{flag}`; usage: regen [--check] [--out DIR] [UPSTREAM.yaml]")
+                bail!("unknown option `{flag}`; usage: regen [--check] [--out DIR] [UPSTREAM.yaml] | regen --all-versions [DIR]")
             }
             path if input.is_none() => input = Some(PathBuf::from(path)),
             extra => bail!("unexpected argument `{extra}`"),

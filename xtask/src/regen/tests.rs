@@ -435,7 +435,8 @@ fn container_changes_may_answer_null() {
         run_patch("nullable_changes_response", &mut spec, &json!({})).unwrap(),
         1
     );
-    let schema = &spec["paths"]["/x"]["post"]["responses"]["200"]["content"]["application/json"]["schema"];
+    let schema =
+        &spec["paths"]["/x"]["post"]["responses"]["200"]["content"]["application/json"]["schema"];
     assert_eq!(schema["nullable"], json!(true));
 }
 
