@@ -259,6 +259,21 @@ async fn logs_options_select_streams_tail_timestamps_and_time() {
         .logs(LogsOptions::new().until(1_i64))
         .await
         .unwrap();
+    // A handle from a sparse list reads its TTY flag with an inspect first.
+    let from_summary = docker
+        .containers()
+        .list(
+            ListOptions::new()
+                .all(true)
+                .sparse(true)
+                .filters(label_filter(&label)),
+        )
+        .await
+        .unwrap()
+        .remove(0)
+        .logs(LogsOptions::new().stderr(false))
+        .await
+        .unwrap();
     let kinds: Vec<dockhand::StreamKind> = container
         .logs_stream(LogsOptions::new())
         .await
@@ -270,6 +285,7 @@ async fn logs_options_select_streams_tail_timestamps_and_time() {
     cleanup(&docker, &label).await;
     assert_eq!(all.len(), "one\ntwo\nthree\nerr\n".len());
     assert_eq!(stdout, b"one\ntwo\nthree\n");
+    assert_eq!(from_summary, stdout);
     assert_eq!(stderr, b"err\n");
     assert_eq!(tail, b"two\nthree\n");
     let stamped = String::from_utf8(stamped).unwrap();

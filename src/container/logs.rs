@@ -324,15 +324,12 @@ impl Container {
     /// framed on daemons that do not say); from the cached attributes when
     /// they are complete, else from a fresh inspect.
     pub(crate) async fn tty(&self) -> Result<bool> {
-        let attrs;
+        let fresh;
         let inspected = match &self.attrs {
             ContainerAttrs::Inspected(inspected) => inspected,
             ContainerAttrs::Summary(_) => {
-                attrs = self.docker.containers().get(&self.id).await?;
-                match attrs.attrs {
-                    ContainerAttrs::Inspected(ref inspected) => inspected,
-                    ContainerAttrs::Summary(_) => unreachable!("get returns inspected attributes"),
-                }
+                fresh = self.docker.containers().get(&self.id).await?;
+                fresh.inspected("tty")?
             }
         };
         Ok(inspected
