@@ -109,6 +109,12 @@ impl Docker {
     /// [`Error::Transport`] when the daemon cannot be reached,
     /// [`Error::UnsupportedApiVersion`] when it is older than
     /// [`ApiVersion::MINIMUM`].
+    ///
+    /// ```no_run
+    /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
+    /// println!("speaking API {}", docker.api_version().await?);
+    /// # Ok(()) }
+    /// ```
     pub async fn api_version(&self) -> Result<ApiVersion> {
         Ok(self.versioned().await?.version)
     }
@@ -128,6 +134,13 @@ impl Docker {
     ///
     /// # Errors
     /// As for [`Docker::api_version`].
+    ///
+    /// ```no_run
+    /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
+    /// // Endpoints the facade does not cover yet, e.g. the volume list.
+    /// let volumes = docker.raw().await?.volume_list(None).await;
+    /// # Ok(()) }
+    /// ```
     pub async fn raw(&self) -> Result<&raw::Client> {
         Ok(&self.versioned().await?.raw)
     }

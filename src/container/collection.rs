@@ -52,6 +52,14 @@ impl Containers {
     ///
     /// # Errors
     /// Any error of [`Containers::get`] other than not found.
+    ///
+    /// ```no_run
+    /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
+    /// if docker.containers().get_opt("web").await?.is_none() {
+    ///     println!("no container named web");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn get_opt(&self, id_or_name: &str) -> Result<Option<Container>> {
         match self.get(id_or_name).await {
             Ok(container) => Ok(Some(container)),

@@ -177,6 +177,13 @@ impl Exec {
     ///
     /// # Errors
     /// [`Error::NotFound`](crate::Error::NotFound) once the daemon forgot it.
+    ///
+    /// ```no_run
+    /// # async fn demo(exec: dockhand::Exec) -> dockhand::Result<()> {
+    /// let state = exec.inspect().await?;
+    /// println!("running: {:?}, pid {:?}", state.running, state.pid);
+    /// # Ok(()) }
+    /// ```
     pub async fn inspect(&self) -> Result<models::ExecInspectResponse> {
         let raw = self.docker.raw().await?;
         Ok(self
@@ -190,6 +197,14 @@ impl Exec {
     ///
     /// # Errors
     /// As for [`Exec::inspect`].
+    ///
+    /// ```no_run
+    /// # async fn demo(exec: dockhand::Exec) -> dockhand::Result<()> {
+    /// if let Some(code) = exec.exit_code().await? {
+    ///     println!("exited with {code}");
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn exit_code(&self) -> Result<Option<i64>> {
         let inspected = self.inspect().await?;
         Ok(match inspected.running {
@@ -202,6 +217,12 @@ impl Exec {
     ///
     /// # Errors
     /// [`Error::Api`](crate::Error::Api) if it has no TTY or has ended.
+    ///
+    /// ```no_run
+    /// # async fn demo(exec: dockhand::Exec) -> dockhand::Result<()> {
+    /// exec.resize(40, 120).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn resize(&self, height: u32, width: u32) -> Result<()> {
         let raw = self.docker.raw().await?;
         self.docker
@@ -370,6 +391,15 @@ impl Container {
     ///
     /// # Errors
     /// As for [`Container::exec_run`].
+    ///
+    /// ```no_run
+    /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
+    /// let exec = container
+    ///     .exec_detach("sh -c 'sleep 5; echo done > /tmp/flag'", &Default::default())
+    ///     .await?;
+    /// println!("started exec {}", exec.id());
+    /// # Ok(()) }
+    /// ```
     pub async fn exec_detach(
         &self,
         command: impl Into<Command>,

@@ -98,6 +98,13 @@ impl Container {
     ///
     /// # Errors
     /// [`Error::Conflict`] if the container is not running or already paused.
+    ///
+    /// ```no_run
+    /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
+    /// container.pause().await?;
+    /// container.unpause().await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn pause(&self) -> Result<()> {
         let raw = self.docker.raw().await?;
         self.docker
@@ -110,6 +117,12 @@ impl Container {
     ///
     /// # Errors
     /// [`Error::Conflict`] if the container is not paused.
+    ///
+    /// ```no_run
+    /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
+    /// container.unpause().await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn unpause(&self) -> Result<()> {
         let raw = self.docker.raw().await?;
         self.docker
@@ -151,6 +164,14 @@ impl Container {
     /// # Errors
     /// [`Error::Conflict`] if the name is taken; [`Error::InvalidArgument`]
     /// for an empty name.
+    ///
+    /// ```no_run
+    /// # async fn demo(mut container: dockhand::Container) -> dockhand::Result<()> {
+    /// container.rename("web-old").await?;
+    /// container.reload().await?;
+    /// assert_eq!(container.name(), "web-old");
+    /// # Ok(()) }
+    /// ```
     pub async fn rename(&self, name: &str) -> Result<()> {
         if name.is_empty() {
             return Err(Error::invalid("rename: the new name must not be empty"));
@@ -166,6 +187,12 @@ impl Container {
     ///
     /// # Errors
     /// [`Error::Api`] if the container has no TTY or is not running.
+    ///
+    /// ```no_run
+    /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
+    /// container.resize(50, 160).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn resize(&self, height: u32, width: u32) -> Result<()> {
         let raw = self.docker.raw().await?;
         let response = self

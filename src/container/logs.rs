@@ -261,6 +261,13 @@ impl Container {
     ///
     /// # Errors
     /// [`Error::NotFound`](crate::Error::NotFound) if the container is gone.
+    ///
+    /// ```no_run
+    /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
+    /// let output = container.attach(dockhand::AttachOptions::new().logs(true)).await?;
+    /// print!("{}", String::from_utf8_lossy(&output));
+    /// # Ok(()) }
+    /// ```
     pub async fn attach(&self, options: AttachOptions) -> Result<Vec<u8>> {
         concat(self.attach_stream(options).await?).await
     }
