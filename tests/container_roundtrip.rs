@@ -60,7 +60,9 @@ async fn create_start_wait_logs_remove() {
         .unwrap();
     // Without a TTY the log stream is multiplexed: 8-byte frame headers
     // (stream 1 = stdout, 2 = stderr, then a big-endian length).
-    let frames = split_frames(&logs);
+    // stdout and stderr are separate pipes: the daemon may log either first.
+    let mut frames = split_frames(&logs);
+    frames.sort();
     assert_eq!(
         frames,
         vec![(1, b"out-line\n".to_vec()), (2, b"err-line\n".to_vec())]
