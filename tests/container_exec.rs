@@ -126,10 +126,19 @@ async fn exec_stream_and_detach() {
     let detached = container
         .exec_detach("sh -c 'echo x > /tmp/detached-ran'", &ExecOptions::new())
         .await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let check = container
+    // The detached command runs on its own: look for its file a few times.
+    let mut check = container
         .exec_run("cat /tmp/detached-ran", &ExecOptions::new())
         .await;
+    for _ in 0..50 {
+        if matches!(&check, Ok(result) if result.exit_code == 0) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        check = container
+            .exec_run("cat /tmp/detached-ran", &ExecOptions::new())
+            .await;
+    }
     remove(container).await;
     let (output, code) = streamed.unwrap();
     assert_eq!(output, b"one\ntwo\n");
