@@ -92,7 +92,7 @@ async fn kill_sends_the_named_or_numbered_signal() {
     let docker = common::docker().await;
     let label = common::unique_name("kill");
     // The shell traps HUP and exits 11; TERM and KILL by number end it too.
-    let script = "trap 'exit 11' HUP; while true; do sleep 0.1; done";
+    let script = "trap 'exit 11' HUP; echo ready; while true; do sleep 0.1; done";
     let by_name = create(
         &docker,
         &label,
@@ -100,7 +100,13 @@ async fn kill_sends_the_named_or_numbered_signal() {
     )
     .await;
     by_name.start().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Signal only once the trap is set: the script says so.
+    for _ in 0..100 {
+        if by_name.logs(LogsOptions::new()).await.unwrap() == b"ready\n" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     by_name
         .kill(KillOptions::new().signal("SIGHUP"))
         .await
