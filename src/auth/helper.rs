@@ -37,19 +37,10 @@ pub(super) async fn get(
     dir: Option<&Path>,
 ) -> Result<Option<Credentials>, String> {
     let program = program(name, dir)?;
-    let mut child = tokio::process::Command::new(&program)
-        .arg("get")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // A cancelled pull must not leave a helper waiting (say, for a
-        // desktop keychain prompt).
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|err| match err.kind() {
-            std::io::ErrorKind::NotFound => format!("{} is not installed", program.display()),
-            _ => format!("cannot run {}: {err}", program.display()),
-        })?;
+    let mut child = spawn(&program).await.map_err(|err| match err.kind() {
+        std::io::ErrorKind::NotFound => format!("{} is not installed", program.display()),
+        _ => format!("cannot run {}: {err}", program.display()),
+    })?;
     if let Some(mut stdin) = child.stdin.take() {
         // A helper that exits without reading its input is not an error
         // here; its exit status says what happened.
@@ -98,6 +89,35 @@ fn program(name: &str, dir: Option<&Path>) -> Result<PathBuf, String> {
         Some(dir) => dir.join(file),
         None => PathBuf::from(file),
     })
+}
+
+/// `ETXTBSY`: the executable is open for writing somewhere.
+const TEXT_FILE_BUSY: i32 = 26;
+
+/// Start `program get`. A helper written just before (a freshly installed
+/// script) can be briefly "busy" while another thread of this process forks
+/// with the writer's descriptor still inherited; a few short retries ride
+/// that out.
+async fn spawn(program: &Path) -> std::io::Result<tokio::process::Child> {
+    let mut attempts = 0;
+    loop {
+        let spawned = tokio::process::Command::new(program)
+            .arg("get")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // A cancelled pull must not leave a helper waiting (say, for a
+            // desktop keychain prompt).
+            .kill_on_drop(true)
+            .spawn();
+        match spawned {
+            Err(err) if err.raw_os_error() == Some(TEXT_FILE_BUSY) && attempts < 20 => {
+                attempts += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 fn cut(text: &str) -> String {
