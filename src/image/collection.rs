@@ -225,14 +225,8 @@ impl Images {
             )
             .await
             .map_err(|err| classify_registry_error(err, reference.registry()))?;
-        let registry = reference.registry().to_owned();
-        let messages = stream::json_messages::<Message>(
-            response.into_inner().into_inner(),
-            OPERATION,
-            self.docker.host().to_string(),
-        );
-        Ok(messages
-            .map_err(move |err| classify_registry_error(err, &registry))
+        Ok(self
+            .registry_messages(response.into_inner(), OPERATION, reference.registry())
             .try_filter_map(|message| future::ready(Ok(PullProgress::from_message(message)))))
     }
 
@@ -347,15 +341,26 @@ impl Images {
             )
             .await
             .map_err(|err| classify_registry_error(err, reference.registry()))?;
-        let registry = reference.registry().to_owned();
-        let messages = stream::json_messages::<Message>(
-            response.into_inner().into_inner(),
-            OPERATION,
-            self.docker.host().to_string(),
-        );
-        Ok(messages
-            .map_err(move |err| classify_registry_error(err, &registry))
+        Ok(self
+            .registry_messages(response.into_inner(), OPERATION, reference.registry())
             .try_filter_map(|message| future::ready(Ok(PushProgress::from_message(message)))))
+    }
+
+    /// The progress messages of a pull or push, with refused credentials
+    /// reported as [`Error::Unauthorized`] naming `registry`.
+    fn registry_messages(
+        &self,
+        body: progenitor_client::ByteStream,
+        operation: &'static str,
+        registry: &str,
+    ) -> impl Stream<Item = Result<Message>> + Send + 'static {
+        let registry = registry.to_owned();
+        stream::json_messages::<Message>(
+            body.into_inner(),
+            operation,
+            self.docker.host().to_string(),
+        )
+        .map_err(move |err| classify_registry_error(err, &registry))
     }
 
     /// Tag image `source` (id or reference) as `target` (`repository[:tag]`,
