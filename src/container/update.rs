@@ -3,9 +3,10 @@
 
 use std::fmt::Display;
 
+use crate::container::options::{blkio_weight, bytes, cpu_set, invalid, reason};
 use crate::models::{ContainerUpdateBody, RestartPolicy as RawRestartPolicy};
 use crate::options::{ByteSize, RestartPolicy};
-use crate::{Container, Error, Result};
+use crate::{Container, Result};
 
 /// What [`Container::update`] changes, under docker-py's keyword names.
 /// Unset options keep their current values.
@@ -16,7 +17,7 @@ use crate::{Container, Error, Result};
 /// offered here. For most limits, 0 also means "leave unchanged".
 ///
 /// Setters never fail: a malformed byte size or restart policy is kept and
-/// reported by [`Container::update`] as [`Error::InvalidArgument`] naming
+/// reported by [`Container::update`] as [`Error::InvalidArgument`](crate::Error::InvalidArgument) naming
 /// the keyword, before any request is sent.
 ///
 /// ```
@@ -91,7 +92,7 @@ impl UpdateOptions {
             Some(Err(why)) => return Err(invalid("restart_policy", why)),
         };
         Ok(ContainerUpdateBody {
-            blkio_weight: blkio_weight(self.blkio_weight)?,
+            blkio_weight: blkio_weight("blkio_weight", self.blkio_weight)?,
             cpu_period: at_least("cpu_period", self.cpu_period, 0)?,
             cpu_quota: at_least("cpu_quota", self.cpu_quota, -1)?,
             cpu_realtime_period: at_least("cpu_rt_period", self.cpu_rt_period, 0)?,
@@ -120,7 +121,7 @@ impl Container {
     /// [`Container::reload`].
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] naming the keyword for a malformed value,
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) naming the keyword for a malformed value,
     /// before any request; [`Error::NotFound`] if the container is gone;
     /// [`Error::Api`] or [`Error::Conflict`] when the daemon refuses the
     /// combination (a memory limit above the swap limit, a CFS period with
@@ -149,71 +150,11 @@ impl Container {
     }
 }
 
-/// An [`Error::InvalidArgument`] naming the keyword.
-fn invalid(keyword: &str, detail: impl Display) -> Error {
-    Error::invalid(format!("{keyword}: {detail}"))
-}
-
-/// Why a conversion failed, without the `invalid argument: ` prefix an
-/// [`Error`] would add (the keyword goes first when it is reported).
-fn reason(err: &impl Display) -> String {
-    let message = err.to_string();
-    match message.strip_prefix("invalid argument: ") {
-        Some(reason) => reason.to_owned(),
-        None => message,
-    }
-}
-
-/// A byte size of at least `minimum`, its parse error naming the keyword.
-fn bytes(keyword: &str, size: &Option<ByteSize>, minimum: i64) -> Result<Option<i64>> {
-    let Some(size) = size else {
-        return Ok(None);
-    };
-    let bytes = size.bytes().map_err(|err| invalid(keyword, reason(&err)))?;
-    if bytes < minimum {
-        return Err(invalid(
-            keyword,
-            format!("{bytes} must be at least {minimum}"),
-        ));
-    }
-    Ok(Some(bytes))
-}
-
 fn at_least(keyword: &str, value: Option<i64>, minimum: i64) -> Result<Option<i64>> {
     match value {
         Some(n) if n < minimum => Err(invalid(keyword, format!("{n} must be at least {minimum}"))),
         _ => Ok(value),
     }
-}
-
-/// A block IO weight: 10 to 1000, or 0 for "unchanged".
-fn blkio_weight(weight: Option<i64>) -> Result<Option<i64>> {
-    match weight {
-        Some(w) if w != 0 && !(10..=1000).contains(&w) => Err(invalid(
-            "blkio_weight",
-            format!("weight {w} must be from 10 to 1000"),
-        )),
-        _ => Ok(weight),
-    }
-}
-
-/// A CPU or memory-node list such as `0-3,5`.
-fn cpu_set(keyword: &str, set: &Option<String>) -> Result<Option<String>> {
-    let Some(set) = set else {
-        return Ok(None);
-    };
-    let number = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
-    let valid = set.split(',').all(|part| match part.split_once('-') {
-        Some((start, end)) => number(start) && number(end),
-        None => number(part),
-    });
-    if !valid {
-        return Err(invalid(
-            keyword,
-            format!("{set:?} is not a list like 0-3,5"),
-        ));
-    }
-    Ok(Some(set.clone()))
 }
 
 /// The request's spelling of a restart policy.
@@ -235,6 +176,7 @@ fn restart_model(policy: RestartPolicy) -> RawRestartPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
 
     fn error(options: UpdateOptions, keyword: &str) -> String {
         let err = options.to_body().unwrap_err();

@@ -20,7 +20,7 @@ mod process;
 mod proxy;
 mod request;
 mod resources;
-pub(crate) use resources::shared_resource_setters;
+pub(crate) use resources::{blkio_weight, bytes, cpu_set, shared_resource_setters};
 mod restart;
 mod volumes;
 
@@ -48,13 +48,13 @@ use crate::{Error, Signal};
 pub(crate) type Parsed<T> = std::result::Result<T, String>;
 
 /// An [`Error::InvalidArgument`] naming the option.
-fn invalid(keyword: &str, detail: impl std::fmt::Display) -> Error {
+pub(crate) fn invalid(keyword: &str, detail: impl std::fmt::Display) -> Error {
     Error::invalid(format!("{keyword}: {detail}"))
 }
 
 /// Why a conversion failed, without the `invalid argument: ` prefix of an
 /// [`Error`] (the option's keyword comes first when it is reported).
-fn reason(err: impl std::fmt::Display) -> String {
+pub(crate) fn reason(err: impl std::fmt::Display) -> String {
     let message = err.to_string();
     match message.strip_prefix("invalid argument: ") {
         Some(reason) => reason.to_owned(),

@@ -383,7 +383,7 @@ fn iops_list<P: Into<String>, N: Into<i64>>(
 }
 
 /// A byte size of at least `minimum`.
-fn bytes(keyword: &str, size: &Option<ByteSize>, minimum: i64) -> Result<Option<i64>> {
+pub(crate) fn bytes(keyword: &str, size: &Option<ByteSize>, minimum: i64) -> Result<Option<i64>> {
     let Some(size) = size else {
         return Ok(None);
     };
@@ -410,8 +410,8 @@ fn in_range(keyword: &str, value: Option<i64>, low: i64, high: i64) -> Result<Op
     }
 }
 
-/// A block IO weight: 10 to 1000, or 0 for the default.
-fn blkio_weight(keyword: &str, weight: Option<i64>) -> Result<Option<i64>> {
+/// A block IO weight: 10 to 1000, or 0 for the default (on update: unchanged).
+pub(crate) fn blkio_weight(keyword: &str, weight: Option<i64>) -> Result<Option<i64>> {
     match weight {
         Some(w) if w != 0 && !(10..=1000).contains(&w) => Err(invalid(
             keyword,
@@ -422,7 +422,7 @@ fn blkio_weight(keyword: &str, weight: Option<i64>) -> Result<Option<i64>> {
 }
 
 /// A CPU or memory-node list such as `0-3,5`.
-fn cpu_set(keyword: &str, set: &Option<String>) -> Result<Option<String>> {
+pub(crate) fn cpu_set(keyword: &str, set: &Option<String>) -> Result<Option<String>> {
     let Some(set) = set else {
         return Ok(None);
     };
