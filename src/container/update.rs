@@ -122,8 +122,8 @@ impl Container {
     ///
     /// # Errors
     /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) naming the keyword for a malformed value,
-    /// before any request; [`Error::NotFound`] if the container is gone;
-    /// [`Error::Api`] or [`Error::Conflict`] when the daemon refuses the
+    /// before any request; [`Error::NotFound`](crate::Error::NotFound) if the container is gone;
+    /// [`Error::Api`](crate::Error::Api) or [`Error::Conflict`](crate::Error::Conflict) when the daemon refuses the
     /// combination (a memory limit above the swap limit, a CFS period with
     /// `nano_cpus` already set, a restart policy with auto-removal, …).
     ///
