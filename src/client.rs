@@ -159,6 +159,32 @@ impl Docker {
         ))
     }
 
+    /// Send a request built on [`Docker::versioned_http`] and return the
+    /// response if `expected` accepts its status; a send failure or any other
+    /// status becomes the [`Error`] the generated calls would give.
+    pub(crate) async fn send_checked(
+        &self,
+        operation: &'static str,
+        request: reqwest::RequestBuilder,
+        expected: impl Fn(reqwest::StatusCode) -> bool,
+    ) -> Result<reqwest::Response> {
+        let host = self.shared.host.to_string();
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(source) => {
+                return Err(
+                    from_raw::<()>(RawError::CommunicationError(source), operation, &host).await,
+                )
+            }
+        };
+        tracing::debug!(operation, status = response.status().as_u16(), "response");
+        if expected(response.status()) {
+            Ok(response)
+        } else {
+            Err(from_raw::<()>(RawError::UnexpectedResponse(response), operation, &host).await)
+        }
+    }
+
     /// The generated client for endpoints that take no version prefix.
     pub(crate) fn unversioned(&self) -> &raw::Client {
         &self.shared.unversioned

@@ -6,12 +6,10 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use progenitor_client::Error as RawError;
 use reqwest::header::{HeaderValue, CONNECTION, CONTENT_TYPE, UPGRADE};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tracing::Instrument;
 
-use crate::error::from_raw;
 use crate::{Docker, Error, Result};
 
 /// A connection the daemon has handed over for raw I/O: reads return the
@@ -96,26 +94,11 @@ impl Docker {
         let span = tracing::debug_span!("docker", operation, method = "POST", path);
         let host = self.host().to_string();
         async {
-            let response = match request.send().await {
-                Ok(response) => response,
-                Err(source) => {
-                    return Err(from_raw::<()>(
-                        RawError::CommunicationError(source),
-                        operation,
-                        &host,
-                    )
-                    .await)
-                }
-            };
-            tracing::debug!(status = response.status().as_u16(), "response");
-            if response.status() != reqwest::StatusCode::SWITCHING_PROTOCOLS {
-                return Err(from_raw::<()>(
-                    RawError::UnexpectedResponse(response),
-                    operation,
-                    &host,
-                )
-                .await);
-            }
+            let response = self
+                .send_checked(operation, request, |status| {
+                    status == reqwest::StatusCode::SWITCHING_PROTOCOLS
+                })
+                .await?;
             let content_type = response
                 .headers()
                 .get(CONTENT_TYPE)

@@ -12,13 +12,12 @@ use base64::Engine as _;
 use bytes::Bytes;
 use futures_util::{Stream, TryStreamExt};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
-use progenitor_client::{encode_path, Error as RawError};
+use progenitor_client::encode_path;
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
 use tokio::io::AsyncRead;
 use tracing::Instrument;
 
-use crate::error::from_raw;
 use crate::transport::direct::{self, DirectBody};
 use crate::{BoxError, Container, Error, Result};
 
@@ -269,33 +268,26 @@ impl Container {
         // the error statuses, and a HEAD response has none, so a 404 would
         // surface as a decode error instead of `NotFound`.
         let (http, base_url) = self.docker.versioned_http().await?;
-        let host = self.docker.host().to_string();
         let request = http
             .head(format!("{base_url}/containers/{}/archive", self.id))
             .query(&[("path", path)]);
         let span = tracing::debug_span!("docker", operation = OPERATION, method = "HEAD");
-        let sent = request.send().instrument(span).await;
-        let response = match sent {
-            Ok(response) => response,
-            Err(source) => {
-                return Err(
-                    from_raw::<()>(RawError::CommunicationError(source), OPERATION, &host).await,
-                )
-            }
-        };
-        tracing::debug!(status = response.status().as_u16(), "{OPERATION} response");
-        match response.status().as_u16() {
-            200 => PathStat::from_headers(OPERATION, response.headers()),
-            404 => Err(Error::NotFound {
+        let response = self
+            .docker
+            .send_checked(OPERATION, request, |status| status.as_u16() == 200)
+            .instrument(span)
+            .await;
+        match response {
+            Ok(response) => PathStat::from_headers(OPERATION, response.headers()),
+            // A HEAD answer has no body to carry the daemon's message.
+            Err(Error::NotFound { .. }) => Err(Error::NotFound {
                 operation: OPERATION,
                 message: format!(
                     "no path {path} in container {} (or no such container)",
                     self.id
                 ),
             }),
-            _ => {
-                Err(from_raw::<()>(RawError::UnexpectedResponse(response), OPERATION, &host).await)
-            }
+            Err(err) => Err(err),
         }
     }
 

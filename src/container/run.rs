@@ -10,11 +10,9 @@
 //! when `run` returns.
 
 use futures_util::{Stream, StreamExt};
-use progenitor_client::Error as RawError;
 
 use crate::container::options::{ContainerOptions, CreateRequest};
 use crate::container::params::{ContainerExit, RemoveOptions, WaitCondition};
-use crate::error::from_raw;
 use crate::models::ContainerWaitResponse;
 use crate::stream::{self, OutputChunk, StreamKind};
 use crate::{AttachOptions, Container, Containers, Docker, Error, HijackedConnection, Result};
@@ -390,30 +388,12 @@ impl PendingExit {
     async fn register(docker: &Docker, id: &str, condition: WaitCondition) -> Result<PendingExit> {
         let (http, base_url) = docker.versioned_http().await?;
         let host = docker.host().to_string();
-        let sent = http
+        let request = http
             .post(format!("{base_url}/containers/{id}/wait"))
-            .query(&[("condition", condition.as_str())])
-            .send()
-            .await;
-        let response = match sent {
-            Ok(response) if response.status().is_success() => response,
-            Ok(response) => {
-                return Err(from_raw::<()>(
-                    RawError::UnexpectedResponse(response),
-                    Self::OPERATION,
-                    &host,
-                )
-                .await)
-            }
-            Err(source) => {
-                return Err(from_raw::<()>(
-                    RawError::CommunicationError(source),
-                    Self::OPERATION,
-                    &host,
-                )
-                .await)
-            }
-        };
+            .query(&[("condition", condition.as_str())]);
+        let response = docker
+            .send_checked(Self::OPERATION, request, |status| status.is_success())
+            .await?;
         Ok(PendingExit {
             response: tokio::sync::Mutex::new(Some(response)),
             host,
