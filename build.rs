@@ -17,12 +17,14 @@ fn main() {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {SPEC}: {e}"));
 
     // Positional methods, one `Client` for all tags; the facade implements
-    // `ClientHooks` itself (a tracing span per operation), so no default.
+    // `ClientHooks` itself (every request goes through its transport, which
+    // the client carries as its inner value), so no default.
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
-        .with_hooks(HooksMode::Expected);
+        .with_hooks(HooksMode::Expected)
+        .with_inner_type(quote::quote!(crate::transport::Transport));
     let tokens = Generator::new(&settings)
         .generate_tokens(&spec)
         .unwrap_or_else(|e| panic!("generating the client from {SPEC}: {e}"));

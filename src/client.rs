@@ -8,9 +8,15 @@ use std::sync::Arc;
 use progenitor_client::{Error as RawError, ResponseValue};
 use tokio::sync::OnceCell;
 
-use crate::error::{from_raw, DaemonMessage};
-use crate::transport::{self, Transport};
+use crate::error::{from_raw, from_status, location, DaemonMessage, ERROR_BODY_LIMIT};
+use crate::transport::path::ApiPath;
+use crate::transport::tls::{self, Pem, TlsSettings};
+use crate::transport::{RequestBody, ResponseBody, Transport, TransportSettings};
 use crate::{raw, ApiVersion, DockerHost, Error, Result};
+
+/// The base URL the generated client builds request URLs on; only their
+/// path and query are sent (the transport sets the `Host`).
+const GENERATED_BASE_URL: &str = "http://docker";
 
 /// A handle to one Docker daemon.
 ///
@@ -145,44 +151,54 @@ impl Docker {
         Ok(&self.versioned().await?.raw)
     }
 
-    /// The pooled HTTP client and the versioned base URL, for the few
-    /// requests the generated client cannot make (hijacked connections).
-    pub(crate) async fn versioned_http(&self) -> Result<(&reqwest::Client, String)> {
-        let versioned = self.versioned().await?;
-        Ok((
-            &self.shared.transport.http,
-            format!(
-                "{}{}",
-                self.shared.transport.base_url,
-                versioned.version.path_prefix()
-            ),
-        ))
+    /// A path under the settled version's prefix, to build a request the
+    /// generated client cannot make (hijacks, long bodies, HEAD).
+    pub(crate) async fn path(&self) -> Result<ApiPath> {
+        Ok(ApiPath::new(self.api_version().await?))
     }
 
-    /// Send a request built on [`Docker::versioned_http`] and return the
-    /// response if `expected` accepts its status; a send failure or any other
-    /// status becomes the [`Error`] the generated calls would give.
-    pub(crate) async fn send_checked(
+    /// The transport every request goes through.
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.shared.transport
+    }
+
+    /// Send `method path` (with a body and its content type, if any) and
+    /// return the answer if its status is a success; any other status
+    /// becomes the [`Error`] the generated calls would give (the daemon's
+    /// message read from at most [`ERROR_BODY_LIMIT`] bytes).
+    pub(crate) async fn request(
         &self,
         operation: &'static str,
-        request: reqwest::RequestBuilder,
-        expected: impl Fn(reqwest::StatusCode) -> bool,
-    ) -> Result<reqwest::Response> {
-        let host = self.shared.host.to_string();
-        let response = match request.send().await {
-            Ok(response) => response,
-            Err(source) => {
-                return Err(
-                    from_raw::<()>(RawError::CommunicationError(source), operation, &host).await,
-                )
+        method: http::Method,
+        path: &ApiPath,
+        body: Option<(&'static str, RequestBody)>,
+    ) -> Result<http::Response<ResponseBody>> {
+        let mut request = http::Request::builder().method(method).uri(path.as_str());
+        let body = match body {
+            Some((content_type, body)) => {
+                request = request.header(http::header::CONTENT_TYPE, content_type);
+                body
             }
+            None => RequestBody::from(Vec::new()),
         };
-        tracing::debug!(operation, status = response.status().as_u16(), "response");
-        if expected(response.status()) {
-            Ok(response)
-        } else {
-            Err(from_raw::<()>(RawError::UnexpectedResponse(response), operation, &host).await)
+        let request = request
+            .body(body)
+            .map_err(|e| Error::invalid(format!("{operation}: {e}")))?;
+        let response = self.shared.transport.send(operation, request).await?;
+        if response.status().is_success() {
+            return Ok(response);
         }
+        let (parts, body) = response.into_parts();
+        let (text, _) = body
+            .read_up_to(ERROR_BODY_LIMIT)
+            .await
+            .map_err(|source| Error::transport(self.shared.transport.host(), operation, source))?;
+        Err(from_status(
+            operation,
+            parts.status.as_u16(),
+            location(&parts.headers).as_deref(),
+            &text,
+        ))
     }
 
     /// The generated client for endpoints that take no version prefix.
@@ -198,7 +214,7 @@ impl Docker {
     ) -> Result<ResponseValue<T>> {
         match request.await {
             Ok(response) => Ok(response),
-            Err(raw) => Err(from_raw(raw, operation, &self.shared.host.to_string()).await),
+            Err(raw) => Err(from_raw(raw, operation, self.shared.transport.host()).await),
         }
     }
 
@@ -212,13 +228,10 @@ impl Docker {
                     Some(version) => version,
                     None => self.negotiate().await?,
                 };
-                let base_url = format!(
-                    "{}{}",
-                    self.shared.transport.base_url,
-                    version.path_prefix()
+                let raw = generated_client(
+                    &self.shared.transport,
+                    &format!("{GENERATED_BASE_URL}{}", version.path_prefix()),
                 );
-                let raw =
-                    raw::Client::new_with_client(&base_url, self.shared.transport.http.clone());
                 tracing::debug!(%version, "API version settled");
                 Ok(Versioned { version, raw })
             })
@@ -254,19 +267,28 @@ impl Docker {
 pub struct DockerBuilder {
     host: Option<String>,
     api_version: Option<String>,
-    tls_verify: bool,
+    tls: bool,
+    tls_verify: Option<bool>,
     cert_path: Option<PathBuf>,
+    ca_pem: Option<Vec<u8>>,
+    identity_pem: Option<(Vec<u8>, Vec<u8>)>,
+    ssh_options: Vec<String>,
 }
 
 impl DockerBuilder {
     /// Start from the environment variables the docker CLI reads.
     fn from_env_vars(var: impl Fn(&str) -> Option<String>) -> DockerBuilder {
         let non_empty = |name: &str| var(name).filter(|value| !value.is_empty());
+        let verify = non_empty("DOCKER_TLS_VERIFY").is_some();
+        let tls = non_empty("DOCKER_TLS").is_some();
         DockerBuilder {
             host: non_empty("DOCKER_HOST"),
             api_version: non_empty("DOCKER_API_VERSION"),
-            tls_verify: non_empty("DOCKER_TLS_VERIFY").is_some(),
+            tls: tls || verify,
+            // As the docker CLI: `DOCKER_TLS` alone is TLS without verification.
+            tls_verify: (tls || verify).then_some(verify),
             cert_path: non_empty("DOCKER_CERT_PATH").map(PathBuf::from),
+            ..DockerBuilder::default()
         }
     }
 
@@ -282,16 +304,56 @@ impl DockerBuilder {
         self
     }
 
-    /// Require TLS with certificate verification, as `DOCKER_TLS_VERIFY` does.
+    /// Use TLS to a `tcp://` host (as `DOCKER_TLS` does). Verification stays
+    /// on unless [`DockerBuilder::tls_verify`] turns it off.
+    pub fn tls(mut self, tls: bool) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// `true`: use TLS and verify the daemon's certificate and name against
+    /// the CA (as `DOCKER_TLS_VERIFY` does). `false`: accept any certificate
+    /// (the docker CLI's `--tls` without `--tlsverify`); only for daemons
+    /// reached over a network you trust.
     pub fn tls_verify(mut self, verify: bool) -> Self {
-        self.tls_verify = verify;
+        self.tls |= verify;
+        self.tls_verify = Some(verify);
         self
     }
 
     /// The directory holding `ca.pem`, `cert.pem` and `key.pem`, as
-    /// `DOCKER_CERT_PATH` names it.
+    /// `DOCKER_CERT_PATH` names it; implies TLS. Files given as PEM in code
+    /// take precedence over the directory's.
     pub fn cert_path(mut self, path: impl Into<PathBuf>) -> Self {
         self.cert_path = Some(path.into());
+        self
+    }
+
+    /// The CA certificate(s) to verify the daemon against, as PEM; implies TLS.
+    pub fn ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca_pem = Some(pem.into());
+        self
+    }
+
+    /// The client certificate (chain) and private key, as PEM, for daemons
+    /// started with `--tlsverify`; implies TLS.
+    pub fn client_identity_pem(
+        mut self,
+        cert: impl Into<Vec<u8>>,
+        key: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.identity_pem = Some((cert.into(), key.into()));
+        self
+    }
+
+    /// Options for the `ssh` that reaches an `ssh://` host, placed before
+    /// the destination (e.g. `["-i", "/path/key", "-o", "StrictHostKeyChecking=yes"]`).
+    pub fn ssh_options<I, S>(mut self, options: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.ssh_options = options.into_iter().map(Into::into).collect();
         self
     }
 
@@ -300,22 +362,21 @@ impl DockerBuilder {
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] naming a malformed host or version, or a
-    /// TLS request (not supported yet).
+    /// TLS file that is missing, unreadable or not valid PEM.
     pub fn build(self) -> Result<Docker> {
         let mut host: DockerHost = self.host.as_deref().unwrap_or("").parse()?;
-        if self.tls_verify || self.cert_path.is_some() {
-            match &mut host {
-                DockerHost::Tcp { tls, .. } => *tls = true,
-                DockerHost::Unix { .. } => {}
-            }
-        }
+        let tls = self.tls_settings(&mut host)?;
         let pinned = self
             .api_version
             .as_deref()
             .map(str::parse::<ApiVersion>)
             .transpose()?;
-        let transport = transport::connect(&host)?;
-        let unversioned = raw::Client::new_with_client(&transport.base_url, transport.http.clone());
+        let settings = TransportSettings {
+            tls,
+            ssh_options: self.ssh_options,
+        };
+        let transport = Transport::new(&host, &settings)?;
+        let unversioned = generated_client(&transport, GENERATED_BASE_URL);
         Ok(Docker {
             shared: Arc::new(Shared {
                 host,
@@ -326,6 +387,51 @@ impl DockerBuilder {
             }),
         })
     }
+
+    /// The TLS settings for a TCP `host` (marking it as TLS), or `None` when
+    /// it is plain. TLS settings do not apply to Unix sockets and ssh, as
+    /// with the docker CLI.
+    fn tls_settings(&self, host: &mut DockerHost) -> Result<Option<TlsSettings>> {
+        let DockerHost::Tcp { tls: host_tls, .. } = host else {
+            return Ok(None);
+        };
+        let wanted = *host_tls
+            || self.tls
+            || self.cert_path.is_some()
+            || self.ca_pem.is_some()
+            || self.identity_pem.is_some();
+        if !wanted {
+            return Ok(None);
+        }
+        *host_tls = true;
+        let mut settings = TlsSettings {
+            verify: self.tls_verify.unwrap_or(true),
+            ca: self.ca_pem.clone().map(|pem| Pem::given("CA", pem)),
+            identity: self.identity_pem.clone().map(|(cert, key)| {
+                (
+                    Pem::given("client certificate", cert),
+                    Pem::given("client key", key),
+                )
+            }),
+        };
+        match &self.cert_path {
+            Some(dir) => settings.load_dir(dir, true)?,
+            None => {
+                if let Some(dir) = tls::default_cert_dir() {
+                    settings.load_dir(&dir, false)?;
+                }
+            }
+        }
+        Ok(Some(settings))
+    }
+}
+
+/// The generated client on `base_url`, sending through `transport`.
+fn generated_client(transport: &Transport, base_url: &str) -> raw::Client {
+    // Only builds requests; `hooks.rs` hands them to the transport.
+    static REQUEST_BUILDER: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    let builder = REQUEST_BUILDER.get_or_init(reqwest::Client::new);
+    raw::Client::new_with_client(base_url, builder.clone(), transport.clone())
 }
 
 #[cfg(test)]
@@ -380,9 +486,40 @@ mod tests {
     }
 
     #[test]
-    fn tls_verify_on_a_tcp_host_is_refused_until_supported() {
-        let err =
-            from_vars(&[("DOCKER_HOST", "tcp://h:2376"), ("DOCKER_TLS_VERIFY", "1")]).unwrap_err();
-        assert!(err.to_string().contains("TLS"), "{err}");
+    fn tls_verify_with_a_cert_path_lacking_files_names_the_missing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = from_vars(&[
+            ("DOCKER_HOST", "tcp://h:2376"),
+            ("DOCKER_TLS_VERIFY", "1"),
+            ("DOCKER_CERT_PATH", dir.path().to_str().unwrap()),
+        ])
+        .unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+        assert!(err.to_string().contains("ca.pem"), "{err}");
+    }
+
+    #[test]
+    fn docker_tls_alone_is_tls_without_verification() {
+        let builder =
+            DockerBuilder::from_env_vars(|name| (name == "DOCKER_TLS").then(|| "1".into()));
+        assert!(builder.tls);
+        assert_eq!(builder.tls_verify, Some(false));
+        let docker = DockerBuilder {
+            host: Some("tcp://h:2376".into()),
+            ..builder
+        }
+        .build()
+        .unwrap();
+        assert_eq!(docker.host().to_string(), "https://h:2376");
+    }
+
+    #[test]
+    fn tls_settings_do_not_apply_to_unix_sockets() {
+        let docker = from_vars(&[
+            ("DOCKER_TLS_VERIFY", "1"),
+            ("DOCKER_CERT_PATH", "/nonexistent"),
+        ])
+        .unwrap();
+        assert_eq!(docker.host(), &DockerHost::default_unix());
     }
 }

@@ -9,7 +9,9 @@
 
 mod from_raw;
 
-pub(crate) use from_raw::{from_raw, DaemonMessage};
+pub(crate) use from_raw::{
+    from_raw, from_status, location, DaemonMessage, FailedExchange, ERROR_BODY_LIMIT,
+};
 
 use crate::ApiVersion;
 
@@ -91,7 +93,9 @@ pub enum Error {
     },
 
     /// The daemon could not be reached, or the connection failed mid-request.
-    #[error("cannot talk to the Docker daemon at {host} ({operation})")]
+    /// The message ends with what the OS, TLS or ssh said (no such file,
+    /// connection refused, certificate unknown, …).
+    #[error("cannot talk to the Docker daemon at {host} ({operation}): {}", causes(.source.as_ref()))]
     Transport {
         /// The daemon address that was tried, e.g. `unix:///var/run/docker.sock`.
         host: String,
@@ -199,6 +203,32 @@ impl Error {
         }
     }
 
+    /// Build an [`Error::Transport`].
+    pub(crate) fn transport(
+        host: &str,
+        operation: &'static str,
+        source: impl Into<BoxError>,
+    ) -> Self {
+        Error::Transport {
+            host: host.to_owned(),
+            operation,
+            source: source.into(),
+        }
+    }
+
+    /// The error with `operation` as the operation it names, where it names
+    /// one the transport set (the generated client's operation id) rather
+    /// than the facade's.
+    pub(crate) fn with_operation(mut self, operation: &'static str) -> Self {
+        if let Error::Transport {
+            operation: named, ..
+        } = &mut self
+        {
+            *named = operation;
+        }
+        self
+    }
+
     /// Build an [`Error::InvalidArgument`].
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
         Error::InvalidArgument {
@@ -218,6 +248,25 @@ impl Error {
             source: source.into(),
         }
     }
+}
+
+/// The messages of an error and its sources, each once: hyper and reqwest
+/// wrap an OS error in layers that say "connection error" before the layer
+/// that says "connection refused".
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = String::new();
+    let mut next = Some(error);
+    while let Some(error) = next {
+        let message = error.to_string();
+        if !message.is_empty() && !text.contains(&message) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&message);
+        }
+        next = error.source();
+    }
+    text
 }
 
 /// The longest body excerpt an error carries.

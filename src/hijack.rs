@@ -6,10 +6,13 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use reqwest::header::{HeaderValue, CONNECTION, CONTENT_TYPE, UPGRADE};
+use http::header::{HeaderValue, CONNECTION, CONTENT_TYPE, UPGRADE};
+use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tracing::Instrument;
 
+use crate::error::{from_status, location};
+use crate::transport::path::ApiPath;
+use crate::transport::RequestBody;
 use crate::{Docker, Error, Result};
 
 /// A connection the daemon has handed over for raw I/O: reads return the
@@ -22,7 +25,7 @@ use crate::{Docker, Error, Result};
 ///
 /// Dropping it closes the connection (cancel-safe: nothing else is held).
 pub struct HijackedConnection {
-    io: reqwest::Upgraded,
+    io: TokioIo<hyper::upgrade::Upgraded>,
     content_type: Option<String>,
 }
 
@@ -71,50 +74,43 @@ impl AsyncWrite for HijackedConnection {
 }
 
 impl Docker {
-    /// POST to a hijacking endpoint (`path` under the version prefix, with
-    /// `query`, and an optional JSON body) and return the upgraded connection.
+    /// POST to a hijacking endpoint (`path`, with an optional JSON body) and
+    /// return the upgraded connection.
     pub(crate) async fn hijack(
         &self,
         operation: &'static str,
-        path: &str,
-        query: &[(&str, String)],
+        path: &ApiPath,
         json_body: Option<Vec<u8>>,
     ) -> Result<HijackedConnection> {
-        let (http, base_url) = self.versioned_http().await?;
-        let mut request = http
-            .post(format!("{base_url}{path}"))
-            .query(query)
+        let mut request = http::Request::post(path.as_str())
             .header(CONNECTION, HeaderValue::from_static("Upgrade"))
             .header(UPGRADE, HeaderValue::from_static("tcp"));
-        if let Some(body) = json_body {
-            request = request
-                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                .body(body);
+        if json_body.is_some() {
+            request = request.header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
-        let span = tracing::debug_span!("docker", operation, method = "POST", path);
-        let host = self.host().to_string();
-        async {
-            let response = self
-                .send_checked(operation, request, |status| {
-                    status == reqwest::StatusCode::SWITCHING_PROTOCOLS
-                })
-                .await?;
-            let content_type = response
-                .headers()
-                .get(CONTENT_TYPE)
-                .and_then(|value| value.to_str().ok())
-                .map(str::to_owned);
-            let io = response
-                .upgrade()
-                .await
-                .map_err(|source| Error::Transport {
-                    host: host.clone(),
-                    operation,
-                    source: Box::new(source),
-                })?;
-            Ok(HijackedConnection { io, content_type })
+        let request = request
+            .body(RequestBody::from(json_body.unwrap_or_default()))
+            .map_err(|e| Error::invalid(format!("{operation}: {e}")))?;
+        let mut response = self.transport().upgrade(operation, request).await?;
+        if response.status() != http::StatusCode::SWITCHING_PROTOCOLS {
+            return Err(from_status(
+                operation,
+                response.status().as_u16(),
+                location(response.headers()).as_deref(),
+                response.body(),
+            ));
         }
-        .instrument(span)
-        .await
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let io = hyper::upgrade::on(&mut response)
+            .await
+            .map_err(|source| Error::transport(self.transport().host(), operation, source))?;
+        Ok(HijackedConnection {
+            io: TokioIo::new(io),
+            content_type,
+        })
     }
 }

@@ -1,21 +1,25 @@
-//! Tracing for every generated-client call: one span per operation.
+//! The generated client's requests go through dockhand's transport.
 //!
 //! The generated client asks for a `ClientHooks` implementation (the build
-//! sets progenitor's hooks mode to "expected"); this is it. Each request runs
-//! inside a `docker` span naming the operation, method and path, and the
-//! outcome is logged at debug level, so `RUST_LOG=dockhand=debug` shows what
-//! the client sent.
+//! sets progenitor's hooks mode to "expected" and the client's inner value
+//! to the [`Transport`]); this is it. `exec` hands each request to
+//! [`Transport::send`] — or [`Transport::upgrade`] for the attach and exec
+//! start endpoints, which answer `101` and hand the connection over — so
+//! generated operations share the connections, span naming and error
+//! mapping of every other request.
 
-use progenitor_client::{ClientHooks, OperationInfo};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{HeaderValue, CONNECTION, UPGRADE};
-use tracing::Instrument;
 
+use crate::error::FailedExchange;
 use crate::raw;
+use crate::transport::Transport;
 
-impl ClientHooks for raw::Client {
-    /// The attach endpoint answers `101` (a hijacked connection) only when
-    /// the request asks to upgrade; the generated request does not, so ask
-    /// here, which makes the raw `container_attach` usable.
+/// The operations whose generated request must ask for the upgrade the
+/// daemon answers `101` to (the spec does not say so).
+const UPGRADING_OPERATIONS: [&str; 2] = ["container_attach", "exec_start"];
+
+impl ClientHooks<Transport> for raw::Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
@@ -34,22 +38,24 @@ impl ClientHooks for raw::Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let span = tracing::debug_span!(
-            "docker",
-            operation = info.operation_id,
-            method = %request.method(),
-            path = request.url().path(),
-        );
-        let client = progenitor_client::ClientInfo::client(self);
-        async move {
-            let result = client.execute(request).await;
-            match &result {
-                Ok(response) => tracing::debug!(status = response.status().as_u16(), "response"),
-                Err(error) => tracing::debug!(%error, "request failed"),
-            }
-            result
-        }
-        .instrument(span)
-        .await
+        let transport = self.inner();
+        let upgrading = UPGRADING_OPERATIONS.contains(&info.operation_id)
+            && request.headers().contains_key(UPGRADE);
+        let request = http::Request::try_from(request)?;
+        let result = if upgrading {
+            transport
+                .upgrade(info.operation_id, request)
+                .await
+                .map(|response| response.map(reqwest::Body::from))
+        } else {
+            transport
+                .send(info.operation_id, request)
+                .await
+                .map(|response| response.map(|body| body.into_reqwest()))
+        };
+        Ok(match result {
+            Ok(response) => reqwest::Response::from(response),
+            Err(error) => FailedExchange::into_response(error),
+        })
     }
 }

@@ -16,9 +16,9 @@ const DEFAULT_TCP_HOST: &str = "127.0.0.1";
 ///
 /// Accepted forms, as the docker CLI and docker-py accept them:
 /// `unix:///path/docker.sock`, `tcp://host:port`, `http://host:port`,
-/// `https://host:port`, `host:port`, `:port` (127.0.0.1), `[::1]:port`, and
-/// the empty string (the default Unix socket). A TCP address must name its
-/// port.
+/// `https://host:port`, `host:port`, `:port` (127.0.0.1), `[::1]:port`,
+/// `ssh://[user@]host[:port]`, and the empty string (the default Unix
+/// socket). A TCP address must name its port.
 ///
 /// ```
 /// use dockhand::DockerHost;
@@ -47,6 +47,16 @@ pub enum DockerHost {
         tls: bool,
         /// A path prefix every request goes under (empty for none).
         path_prefix: String,
+    },
+    /// A remote daemon reached through the system `ssh`, which runs
+    /// `docker system dial-stdio` on the remote host (as the docker CLI does).
+    Ssh {
+        /// The remote user; ssh's default (its config, or the local user) when `None`.
+        user: Option<String>,
+        /// The remote host (IPv6 without brackets).
+        host: String,
+        /// The remote port; ssh's default when `None`.
+        port: Option<u16>,
     },
 }
 
@@ -90,6 +100,21 @@ impl fmt::Display for DockerHost {
                     write!(f, "{scheme}://{host}:{port}{path_prefix}")
                 }
             }
+            DockerHost::Ssh { user, host, port } => {
+                f.write_str("ssh://")?;
+                if let Some(user) = user {
+                    write!(f, "{user}@")?;
+                }
+                if host.contains(':') {
+                    write!(f, "[{host}]")?;
+                } else {
+                    f.write_str(host)?;
+                }
+                if let Some(port) = port {
+                    write!(f, ":{port}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -123,7 +148,7 @@ fn parse(value: &str) -> Result<DockerHost> {
         "fd" => Err(invalid(
             "fd:// sockets are handed over by systemd to dockerd; clients cannot connect to them",
         )),
-        "ssh" => Err(invalid("ssh:// hosts are not supported yet")),
+        "ssh" => parse_ssh(rest).map_err(|why| invalid(&why)),
         "npipe" => Err(invalid("named pipes exist only on Windows")),
         other => Err(invalid(&format!(
             "unknown scheme {other:?} (expected unix, tcp, http or https)"
@@ -153,6 +178,54 @@ fn parse_tcp(rest: &str, tls: bool) -> std::result::Result<DockerHost, String> {
         port,
         tls,
         path_prefix: path.trim_end_matches('/').to_owned(),
+    })
+}
+
+/// Parse the `[user@]host[:port]` part of an ssh address. A path or query
+/// is refused, as the docker CLI refuses it.
+fn parse_ssh(rest: &str) -> std::result::Result<DockerHost, String> {
+    if rest.contains(['/', '?', '#']) {
+        return Err("an ssh address takes no path, e.g. ssh://user@host:22".to_owned());
+    }
+    let (user, authority) = match rest.rsplit_once('@') {
+        Some((user, authority)) => (Some(user), authority),
+        None => (None, rest),
+    };
+    if user.is_some_and(|user| user.is_empty() || user.contains(':')) {
+        return Err("the ssh user must be non-empty and without a password".to_owned());
+    }
+    let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
+        let (host, after) = bracketed
+            .split_once(']')
+            .ok_or("unclosed '[' in an IPv6 address")?;
+        match after {
+            "" => (host, None),
+            _ => (host, Some(after.strip_prefix(':').ok_or("junk after ']'")?)),
+        }
+    } else {
+        match authority.split_once(':') {
+            Some((_, port)) if port.contains(':') => {
+                return Err("put an IPv6 address in brackets, e.g. ssh://[::1]:22".to_owned())
+            }
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    let port = port
+        .map(|port| {
+            port.parse::<u16>()
+                .ok()
+                .filter(|port| *port != 0)
+                .ok_or_else(|| format!("invalid port {port:?}"))
+        })
+        .transpose()?;
+    if host.is_empty() || host.starts_with('-') || host.chars().any(char::is_whitespace) {
+        return Err("an ssh address needs a host, e.g. ssh://user@host".to_owned());
+    }
+    Ok(DockerHost::Ssh {
+        user: user.map(str::to_owned),
+        host: host.to_owned(),
+        port,
     })
 }
 
@@ -243,7 +316,13 @@ mod tests {
             "tcp://::1:2375",
             "fd://",
             "ftp://host:21",
-            "ssh://user@host",
+            "ssh://",
+            "ssh://user@",
+            "ssh://@host",
+            "ssh://host/path",
+            "ssh://user:pw@host",
+            "ssh://host:0",
+            "ssh://-oProxyCommand=x",
             "npipe:////./pipe/docker_engine",
             "unix://relative.sock",
         ] {
@@ -260,11 +339,43 @@ mod tests {
     }
 
     #[test]
+    fn ssh_addresses() {
+        let ssh = |user: Option<&str>, host: &str, port: Option<u16>| DockerHost::Ssh {
+            user: user.map(str::to_owned),
+            host: host.to_owned(),
+            port,
+        };
+        let cases = [
+            (
+                "ssh://me@build.example",
+                ssh(Some("me"), "build.example", None),
+            ),
+            (
+                "ssh://me@build.example:2222",
+                ssh(Some("me"), "build.example", Some(2222)),
+            ),
+            ("ssh://build.example", ssh(None, "build.example", None)),
+            (
+                "ssh://root@127.0.0.1:22",
+                ssh(Some("root"), "127.0.0.1", Some(22)),
+            ),
+            ("ssh://me@[::1]:2222", ssh(Some("me"), "::1", Some(2222))),
+            ("ssh://me@[::1]", ssh(Some("me"), "::1", None)),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(input.parse::<DockerHost>().unwrap(), expected, "{input:?}");
+        }
+    }
+
+    #[test]
     fn display_round_trips() {
         for input in [
             "unix:///var/run/docker.sock",
             "tcp://10.0.0.5:2375",
             "tcp://[::1]:2375",
+            "ssh://me@build.example:2222",
+            "ssh://build.example",
+            "ssh://me@[::1]:22",
         ] {
             let host: DockerHost = input.parse().unwrap();
             assert_eq!(host.to_string(), input);

@@ -18,6 +18,7 @@
     clippy::all,
     clippy::pedantic,
     unused_imports,
+    private_interfaces,
     unused_mut,
     dead_code,
     irrefutable_let_patterns,

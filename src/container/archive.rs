@@ -11,14 +11,12 @@ use std::fmt;
 use base64::Engine as _;
 use bytes::Bytes;
 use futures_util::{Stream, TryStreamExt};
-use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
-use progenitor_client::encode_path;
-use reqwest::header::HeaderMap;
+use http::HeaderMap;
 use serde::Deserialize;
 use tokio::io::AsyncRead;
-use tracing::Instrument;
 
-use crate::transport::direct::{self, DirectBody};
+use crate::transport::path::ApiPath;
+use crate::transport::ResponseBody;
 use crate::{BoxError, Container, Error, Result};
 
 /// The response header in which the daemon describes the archived path.
@@ -206,9 +204,18 @@ impl Container {
         &self,
     ) -> Result<impl Stream<Item = Result<Bytes>> + Send + Unpin + 'static> {
         const OPERATION: &str = "ContainerExport";
-        let path = format!("/containers/{}/export", encode_path(&self.id));
-        let (_, body) = self.direct_get(OPERATION, &path).await?;
-        Ok(self.byte_stream(OPERATION, body))
+        let path = self
+            .docker
+            .path()
+            .await?
+            .literal("/containers/")
+            .name("container", &self.id)?
+            .literal("/export");
+        let response = self
+            .docker
+            .request(OPERATION, http::Method::GET, &path, None)
+            .await?;
+        Ok(self.byte_stream(OPERATION, response.into_body()))
     }
 
     /// A file or directory of the container as a tar stream, with what the
@@ -240,14 +247,13 @@ impl Container {
     )> {
         const OPERATION: &str = "ContainerArchive";
         check_path(path)?;
-        let request = format!(
-            "/containers/{}/archive?path={}",
-            encode_path(&self.id),
-            utf8_percent_encode(path, NON_ALPHANUMERIC)
-        );
-        let (headers, body) = self.direct_get(OPERATION, &request).await?;
-        let stat = PathStat::from_headers(OPERATION, &headers)?;
-        Ok((stat, self.byte_stream(OPERATION, body)))
+        let request = self.archive_path(path).await?;
+        let response = self
+            .docker
+            .request(OPERATION, http::Method::GET, &request, None)
+            .await?;
+        let stat = PathStat::from_headers(OPERATION, response.headers())?;
+        Ok((stat, self.byte_stream(OPERATION, response.into_body())))
     }
 
     /// What is at `path` in the container, without transferring it.
@@ -267,15 +273,10 @@ impl Container {
         // Not through the generated client: it reads a JSON error body from
         // the error statuses, and a HEAD response has none, so a 404 would
         // surface as a decode error instead of `NotFound`.
-        let (http, base_url) = self.docker.versioned_http().await?;
-        let request = http
-            .head(format!("{base_url}/containers/{}/archive", self.id))
-            .query(&[("path", path)]);
-        let span = tracing::debug_span!("docker", operation = OPERATION, method = "HEAD");
+        let request = self.archive_path(path).await?;
         let response = self
             .docker
-            .send_checked(OPERATION, request, |status| status.as_u16() == 200)
-            .instrument(span)
+            .request(OPERATION, http::Method::HEAD, &request, None)
             .await;
         match response {
             Ok(response) => PathStat::from_headers(OPERATION, response.headers()),
@@ -330,30 +331,22 @@ impl Container {
     fn byte_stream(
         &self,
         operation: &'static str,
-        body: DirectBody,
+        body: ResponseBody,
     ) -> impl Stream<Item = Result<Bytes>> + Send + Unpin + 'static {
         let host = self.docker.host().to_string();
-        body.map_err(move |source| Error::Transport {
-            host: host.clone(),
-            operation,
-            source: Box::new(source),
-        })
+        body.map_err(move |source| Error::transport(&host, operation, source))
     }
-}
 
-impl Container {
-    /// GET a versioned `path_and_query` on its own connection: archives are
-    /// large, and read fastest where they are consumed (see
-    /// `transport::direct`).
-    async fn direct_get(
-        &self,
-        operation: &'static str,
-        path_and_query: &str,
-    ) -> Result<(HeaderMap, DirectBody)> {
-        let version = self.docker.api_version().await?;
-        let path = format!("{}{path_and_query}", version.path_prefix());
-        tracing::debug!(operation, %path, "request on its own connection");
-        direct::get(self.docker.host(), &path, operation).await
+    /// `/containers/{id}/archive?path=…`, versioned.
+    async fn archive_path(&self, path: &str) -> Result<ApiPath> {
+        Ok(self
+            .docker
+            .path()
+            .await?
+            .literal("/containers/")
+            .name("container", &self.id)?
+            .literal("/archive")
+            .query("path", path))
     }
 }
 

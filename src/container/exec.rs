@@ -378,11 +378,14 @@ impl Container {
             ..Default::default()
         })
         .expect("the exec start body serializes");
-        let path = format!("/exec/{}/start", exec.id);
-        let connection = self
+        let path = self
             .docker
-            .hijack("ExecStart", &path, &[], Some(body))
-            .await?;
+            .path()
+            .await?
+            .literal("/exec/")
+            .name("exec", &exec.id)?
+            .literal("/start");
+        let connection = self.docker.hijack("ExecStart", &path, Some(body)).await?;
         Ok((exec, connection))
     }
 

@@ -8,7 +8,6 @@ use futures_util::{Stream, TryStreamExt};
 use tokio_util::io::StreamReader;
 
 use crate::stream::{self, framing_from_headers, OutputChunk};
-use crate::transport::direct;
 use crate::{Container, ContainerAttrs, HijackedConnection, Result};
 
 /// A point in time for [`LogsOptions::since`] and [`LogsOptions::until`]:
@@ -61,20 +60,22 @@ impl Default for LogsOptions {
 }
 
 impl LogsOptions {
-    /// The query string of a logs request.
-    fn query(&self) -> String {
-        let mut query = format!(
-            "stdout={}&stderr={}&follow={}&timestamps={}",
-            self.stdout, self.stderr, self.follow, self.timestamps
-        );
+    /// The query parameters of a logs request.
+    fn query(&self) -> Vec<(&'static str, String)> {
+        let mut query = vec![
+            ("stdout", self.stdout.to_string()),
+            ("stderr", self.stderr.to_string()),
+            ("follow", self.follow.to_string()),
+            ("timestamps", self.timestamps.to_string()),
+        ];
         if let Some(lines) = self.tail {
-            query.push_str(&format!("&tail={lines}"));
+            query.push(("tail", lines.to_string()));
         }
         if let Some(since) = self.since {
-            query.push_str(&format!("&since={}", since.0));
+            query.push(("since", since.0.to_string()));
         }
         if let Some(until) = self.until {
-            query.push_str(&format!("&until={}", until.0));
+            query.push(("until", until.0.to_string()));
         }
         query
     }
@@ -236,20 +237,23 @@ impl Container {
     ) -> Result<impl Stream<Item = Result<OutputChunk>> + Send + 'static> {
         const OPERATION: &str = "ContainerLogs";
         let tty = self.tty().await?;
-        let version = self.docker.api_version().await?;
-        let path = format!(
-            "{}/containers/{}/logs?{}",
-            version.path_prefix(),
-            progenitor_client::encode_path(&self.id),
-            options.query()
-        );
-        tracing::debug!(operation = OPERATION, %path, "request on its own connection");
-        // Logs can be long and come in small writes: read them over a
-        // connection driven by this stream (see `transport::direct`).
-        let (headers, body) = direct::get(self.docker.host(), &path, OPERATION).await?;
-        let framing = framing_from_headers(&headers, tty);
+        let path = self
+            .docker
+            .path()
+            .await?
+            .literal("/containers/")
+            .name("container", &self.id)?
+            .literal("/logs")
+            .queries(options.query());
+        // Logs can be long and come in small writes: the body drives its
+        // connection where it is read (see `transport::body`).
+        let response = self
+            .docker
+            .request(OPERATION, http::Method::GET, &path, None)
+            .await?;
+        let framing = framing_from_headers(response.headers(), tty);
         Ok(stream::demux_reader(
-            StreamReader::new(body),
+            StreamReader::new(response.into_body()),
             framing,
             OPERATION,
             self.docker.host().to_string(),
@@ -321,10 +325,15 @@ impl Container {
     /// # Ok(()) }
     /// ```
     pub async fn attach_socket(&self, options: AttachOptions) -> Result<HijackedConnection> {
-        let path = format!("/containers/{}/attach", self.id);
-        self.docker
-            .hijack("ContainerAttach", &path, &options.query(), None)
-            .await
+        let path = self
+            .docker
+            .path()
+            .await?
+            .literal("/containers/")
+            .name("container", &self.id)?
+            .literal("/attach")
+            .queries(options.query());
+        self.docker.hijack("ContainerAttach", &path, None).await
     }
 
     /// Whether the container has a TTY (which decides how its output is
@@ -363,8 +372,16 @@ mod tests {
 
     #[test]
     fn query_carries_every_option() {
+        let joined = |options: LogsOptions| {
+            let pairs: Vec<String> = options
+                .query()
+                .into_iter()
+                .map(|(key, value)| format!("{key}={value}"))
+                .collect();
+            pairs.join("&")
+        };
         assert_eq!(
-            LogsOptions::new().query(),
+            joined(LogsOptions::new()),
             "stdout=true&stderr=true&follow=false&timestamps=false"
         );
         let options = LogsOptions::new()
@@ -375,7 +392,7 @@ mod tests {
             .since(10_i64)
             .until(UNIX_EPOCH + std::time::Duration::from_secs(20));
         assert_eq!(
-            options.query(),
+            joined(options),
             "stdout=true&stderr=false&follow=true&timestamps=true&tail=5&since=10&until=20"
         );
     }

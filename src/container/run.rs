@@ -15,6 +15,7 @@ use crate::container::options::{ContainerOptions, CreateRequest};
 use crate::container::params::{ContainerExit, RemoveOptions, WaitCondition};
 use crate::models::ContainerWaitResponse;
 use crate::stream::{self, OutputChunk, StreamKind};
+use crate::transport::ResponseBody;
 use crate::{AttachOptions, Container, Containers, Docker, Error, HijackedConnection, Result};
 
 impl Containers {
@@ -377,7 +378,7 @@ async fn remove_quietly(container: &Container) {
 /// A wait request the daemon has acknowledged (its response headers
 /// arrived, so the wait is registered) but not yet answered.
 struct PendingExit {
-    response: tokio::sync::Mutex<Option<reqwest::Response>>,
+    body: tokio::sync::Mutex<Option<ResponseBody>>,
     host: String,
 }
 
@@ -386,31 +387,32 @@ impl PendingExit {
 
     /// Send the wait and return once the daemon has registered it.
     async fn register(docker: &Docker, id: &str, condition: WaitCondition) -> Result<PendingExit> {
-        let (http, base_url) = docker.versioned_http().await?;
-        let host = docker.host().to_string();
-        let request = http
-            .post(format!("{base_url}/containers/{id}/wait"))
-            .query(&[("condition", condition.as_str())]);
+        let path = docker
+            .path()
+            .await?
+            .literal("/containers/")
+            .name("container", id)?
+            .literal("/wait")
+            .query("condition", condition.as_str());
         let response = docker
-            .send_checked(Self::OPERATION, request, |status| status.is_success())
+            .request(Self::OPERATION, http::Method::POST, &path, None)
             .await?;
         Ok(PendingExit {
-            response: tokio::sync::Mutex::new(Some(response)),
-            host,
+            body: tokio::sync::Mutex::new(Some(response.into_body())),
+            host: docker.host().to_string(),
         })
     }
 
     /// Read the daemon's answer: the exit status.
     async fn exit(&self) -> Result<ContainerExit> {
-        let response = self.response.lock().await.take();
-        let Some(response) = response else {
+        let body = self.body.lock().await.take();
+        let Some(body) = body else {
             return Err(Error::invalid("the exit status is read once"));
         };
-        let body = response.bytes().await.map_err(|source| Error::Transport {
-            host: self.host.clone(),
-            operation: Self::OPERATION,
-            source: Box::new(source),
-        })?;
+        let (body, _) = body
+            .read_up_to(WAIT_ANSWER_LIMIT)
+            .await
+            .map_err(|source| Error::transport(&self.host, Self::OPERATION, source))?;
         let answer: ContainerWaitResponse = serde_json::from_slice(&body)
             .map_err(|source| Error::decode(Self::OPERATION, &body, source))?;
         Ok(ContainerExit {
@@ -422,6 +424,9 @@ impl PendingExit {
         })
     }
 }
+
+/// The most of a wait answer read (it is a small JSON object).
+const WAIT_ANSWER_LIMIT: usize = 64 * 1024;
 
 /// The receiving end of the run-stream channel, as a stream (`Unpin`, so
 /// callers can use `try_next` on it directly).

@@ -1,8 +1,47 @@
 //! The one mapping from the generated client's errors to [`Error`].
 
+use std::sync::{Arc, Mutex};
+
 use progenitor_client::Error as RawError;
 
 use super::{snippet, Error};
+
+/// The most of an error body read: enough for any message a daemon sends,
+/// little enough that an endless error answer costs nothing.
+pub(crate) const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// The status of the stand-in answer that carries a failed exchange
+/// through the generated client (see [`FailedExchange`]); no operation in
+/// the spec documents it, so the generated code hands it back unexamined.
+const FAILED_EXCHANGE_STATUS: u16 = 599;
+
+/// A request of the generated client that failed in the transport.
+///
+/// progenitor's `exec` hook must return a reqwest result, and a reqwest
+/// error cannot be built outside reqwest; so the hook answers with a
+/// stand-in response carrying the real [`Error`] in its extensions, and
+/// [`from_raw`] takes it back out.
+#[derive(Clone)]
+pub(crate) struct FailedExchange(Arc<Mutex<Option<Error>>>);
+
+impl FailedExchange {
+    /// The stand-in response for `error`.
+    pub(crate) fn into_response(error: Error) -> reqwest::Response {
+        let mut response = http::Response::new(reqwest::Body::from(Vec::new()));
+        *response.status_mut() =
+            http::StatusCode::from_u16(FAILED_EXCHANGE_STATUS).expect("a valid status code");
+        response
+            .extensions_mut()
+            .insert(FailedExchange(Arc::new(Mutex::new(Some(error)))));
+        reqwest::Response::from(response)
+    }
+
+    /// The error a stand-in response carries, if `response` is one.
+    fn take(response: &reqwest::Response) -> Option<Error> {
+        let failed = response.extensions().get::<FailedExchange>()?;
+        failed.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
 
 /// An error body the generated client decoded: yields the daemon's message.
 pub(crate) trait DaemonMessage {
@@ -51,12 +90,21 @@ pub(crate) async fn from_raw<E: DaemonMessage>(
             by_status(operation, status, message)
         }
         RawError::InvalidResponsePayload(body, source) => Error::decode(operation, &body, source),
-        RawError::UnexpectedResponse(response) => {
-            let status = response.status().as_u16();
-            match response.bytes().await {
-                Ok(body) => by_status(operation, status, message_from_body(status, &body)),
-                Err(source) => transport(source),
+        RawError::UnexpectedResponse(mut response) => {
+            if let Some(error) = FailedExchange::take(&response) {
+                return error.with_operation(operation);
             }
+            let status = response.status().as_u16();
+            let location = location(response.headers());
+            let mut body = Vec::new();
+            while body.len() < ERROR_BODY_LIMIT {
+                match response.chunk().await {
+                    Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                    Ok(None) => break,
+                    Err(source) => return transport(source),
+                }
+            }
+            from_status(operation, status, location.as_deref(), &body)
         }
         RawError::Custom(message) => Error::Transport {
             host: host.to_owned(),
@@ -64,6 +112,32 @@ pub(crate) async fn from_raw<E: DaemonMessage>(
             source: message.into(),
         },
     }
+}
+
+/// The error for a non-success answer: its status, the `Location` of a
+/// redirect (never followed), and (the start of) its body.
+pub(crate) fn from_status(
+    operation: &'static str,
+    status: u16,
+    location: Option<&str>,
+    body: &[u8],
+) -> Error {
+    let mut message = message_from_body(status, body);
+    if (300..400).contains(&status) && status != 304 {
+        message = format!(
+            "the daemon redirected to {} ({message}); dockhand does not follow redirects",
+            location.unwrap_or("an unnamed location")
+        );
+    }
+    by_status(operation, status, message)
+}
+
+/// A response's `Location` header, if it has a readable one.
+pub(crate) fn location(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .get(http::header::LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// Pick the variant for an error status.
