@@ -8,13 +8,18 @@
 //! [`Paths`]), and the returned [`Daemon`] stops it when dropped: after the
 //! tests, and also when they fail or the xtask panics.
 //!
+//! That dockerd also listens on `tcp://127.0.0.1:<free port>` with
+//! `--tlsverify`, for the TLS transport tests, with certificates from
+//! `tls_certs`. TLS applies to tcp listeners only: the unix socket stays
+//! plain.
+//!
 //! An interrupted run can leave that daemon or its files behind; the next run
 //! stops the daemon and clears the files before it starts a new one. A lock
 //! file keeps two runs in one repository from doing that to each other.
 
 use std::fs::{self, File, TryLockError};
 use std::io::{self, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
@@ -23,6 +28,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::packages::{self, Package};
+use crate::tls_certs::{self, TlsCerts};
 
 /// Where clients look when `DOCKER_HOST` is unset.
 const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
@@ -59,7 +65,19 @@ pub struct Daemon {
     host: String,
     /// Whether the xtask chose this address rather than the user.
     ours: bool,
+    /// The TLS listener of a dockerd the xtask started (now or in a kept
+    /// run); none for the user's daemon.
+    tls: Option<TlsListener>,
     owned: Option<Owned>,
+}
+
+/// Where dockerd takes TLS connections, and the certificates for them.
+struct TlsListener {
+    /// `tcp://127.0.0.1:<port>`.
+    host: String,
+    port: u16,
+    /// `<repo>/.dockhand/tls` (see `tls_certs`).
+    dir: PathBuf,
 }
 
 /// A dockerd this process started.
@@ -86,6 +104,7 @@ pub fn ensure(repo: &Path, also_install: &[Package]) -> Result<Daemon> {
         return Ok(Daemon {
             host,
             ours: false,
+            tls: None,
             owned: None,
         });
     }
@@ -97,14 +116,16 @@ pub fn ensure(repo: &Path, also_install: &[Package]) -> Result<Daemon> {
         );
     }
     let mut needed = also_install.to_vec();
-    needed.push(packages::DOCKER);
+    needed.extend([packages::DOCKER, packages::OPENSSL]);
     packages::ensure(&needed)?;
-    // Installing docker.io can start the system's daemon.
+    // Installing docker.io can start the system's daemon, where the machine's
+    // own policy-rc.d allows it (see `packages::ensure`).
     if ping(&endpoint) {
         eprintln!("xtask: using daemon at {host} (started by the docker.io install; left running)");
         return Ok(Daemon {
             host,
             ours: false,
+            tls: None,
             owned: None,
         });
     }
@@ -115,6 +136,12 @@ impl Daemon {
     /// Points `cmd` at this daemon the way the tests and examples expect:
     /// `DOCKER_HOST`, the busybox to import as the test image, and the flag
     /// that makes integration tests fail rather than skip without a daemon.
+    ///
+    /// For a dockerd of ours, also its TLS listener:
+    /// `DOCKHAND_TEST_TLS_HOST` (`tcp://127.0.0.1:<port>`) and
+    /// `DOCKHAND_TEST_TLS_DIR`, whose `client/` dockerd accepts and whose
+    /// `other-ca/` it does not trust (see `tls_certs`). The user's daemon
+    /// gets neither: we know nothing of its TLS.
     pub fn configure(&self, cmd: &mut Command) {
         cmd.env("DOCKER_HOST", &self.host)
             .env("DOCKHAND_TEST_BUSYBOX", packages::BUSYBOX_PATH)
@@ -125,6 +152,25 @@ impl Daemon {
             cmd.env_remove("DOCKER_TLS_VERIFY")
                 .env_remove("DOCKER_CERT_PATH");
         }
+        if let Some(tls) = &self.tls {
+            cmd.env("DOCKHAND_TEST_TLS_HOST", &tls.host)
+                .env("DOCKHAND_TEST_TLS_DIR", &tls.dir);
+        }
+    }
+
+    /// The variables with which a docker CLI reaches this daemon the way the
+    /// tests do: what the ssh tests' remote `docker system dial-stdio` needs.
+    /// For the user's daemon that includes their TLS settings.
+    pub fn client_env(&self) -> Vec<(&'static str, String)> {
+        let mut vars = vec![("DOCKER_HOST", self.host.clone())];
+        if !self.ours {
+            for name in ["DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"] {
+                if let Some(value) = std::env::var(name).ok().filter(|v| !v.is_empty()) {
+                    vars.push((name, value));
+                }
+            }
+        }
+        vars
     }
 
     /// Leaves a dockerd that this process started running after it ends,
@@ -144,6 +190,14 @@ impl Daemon {
             self.host,
             paths.pidfile.display()
         );
+        if let Some(tls) = &self.tls {
+            eprintln!(
+                "xtask: or over TLS:\n  export DOCKER_HOST={} DOCKER_TLS_VERIFY=1 \
+                 DOCKER_CERT_PATH={}",
+                tls.host,
+                tls.dir.join("client").display()
+            );
+        }
         Ok(())
     }
 
@@ -160,6 +214,19 @@ impl Daemon {
             if ping(&endpoint) {
                 let secs = started.elapsed().as_secs_f64();
                 eprintln!("xtask: daemon ready after {secs:.1} s");
+                // dockerd serves all its listeners at once; this catches one
+                // it could not open.
+                if let Some(tls) = &self.tls {
+                    if !listening(tls.port) {
+                        bail!(
+                            "dockerd answers on its unix socket but nothing listens on {}; \
+                             the end of {}:\n{}",
+                            tls.host,
+                            owned.paths.log.display(),
+                            log_tail(&owned.paths.log)
+                        );
+                    }
+                }
                 return Ok(());
             }
             let log = &owned.paths.log;
@@ -223,12 +290,10 @@ fn start(paths: Paths) -> Result<Daemon> {
     }
     let lock = lock(&paths.lock)?;
     let host = format!("unix://{}", paths.socket.display());
+    let certs = tls_certs::ensure(&paths.tls)?;
 
     if let Some(pid) = running_dockerd(&paths) {
-        let kept = fs::read_to_string(&paths.kept).ok();
-        if kept.as_deref().map(str::trim) == Some(pid.to_string().as_str())
-            && ping(&Endpoint::Unix(paths.socket.clone()))
-        {
+        if let Some(tls_port) = reusable_kept_dockerd(&paths, pid, &certs) {
             eprintln!(
                 "xtask: using the dockerd (pid {pid}) that `cargo xtask quickstart --keep-daemon` \
                  left running at {host}"
@@ -236,10 +301,11 @@ fn start(paths: Paths) -> Result<Daemon> {
             return Ok(Daemon {
                 host,
                 ours: true,
+                tls: Some(TlsListener::new(tls_port, &certs)),
                 owned: None,
             });
         }
-        eprintln!("xtask: stopping dockerd (pid {pid}) left running by an interrupted run");
+        eprintln!("xtask: stopping dockerd (pid {pid}) left running by an earlier run");
         stop_process("dockerd", pid, || pid_alive(pid));
     }
     // Also there when dockerd itself was killed.
@@ -247,6 +313,10 @@ fn start(paths: Paths) -> Result<Daemon> {
     clean_up(&paths);
 
     let dockerd = packages::find_program("dockerd").context("dockerd is not installed")?;
+    let tls = TlsListener::new(free_port()?, &certs);
+    // For a later run that reuses this dockerd once it is kept.
+    fs::write(&paths.tls_port, tls.port.to_string())
+        .with_context(|| format!("could not write {}", paths.tls_port.display()))?;
     let log = File::create(&paths.log)
         .with_context(|| format!("could not create {}", paths.log.display()))?;
     eprintln!(
@@ -263,6 +333,15 @@ fn start(paths: Paths) -> Result<Daemon> {
         .arg(&paths.pidfile)
         .arg("-H")
         .arg(&host)
+        .arg("-H")
+        .arg(&tls.host)
+        .arg("--tlsverify")
+        .arg("--tlscacert")
+        .arg(certs.ca())
+        .arg("--tlscert")
+        .arg(certs.server_cert())
+        .arg("--tlskey")
+        .arg(certs.server_key())
         // Kept apart from a system containerd, should dockerd find one and
         // use it rather than start its own.
         .args(["--containerd-namespace", "dockhand"])
@@ -280,6 +359,7 @@ fn start(paths: Paths) -> Result<Daemon> {
     let mut daemon = Daemon {
         host,
         ours: true,
+        tls: Some(tls),
         owned: Some(Owned {
             child,
             paths,
@@ -291,12 +371,55 @@ fn start(paths: Paths) -> Result<Daemon> {
     Ok(daemon)
 }
 
+impl TlsListener {
+    fn new(port: u16, certs: &TlsCerts) -> TlsListener {
+        TlsListener {
+            host: format!("tcp://127.0.0.1:{port}"),
+            port,
+            dir: certs.dir.clone(),
+        }
+    }
+}
+
+/// The TLS port of the dockerd `pid`, if it is one that `--keep-daemon`
+/// left and it can serve this run: it answers, and it listens for TLS with
+/// the certificates that are on disk now (not older ones this run replaced,
+/// nor none because an older xtask started it).
+fn reusable_kept_dockerd(paths: &Paths, pid: u32, certs: &TlsCerts) -> Option<u16> {
+    let kept = fs::read_to_string(&paths.kept).ok()?;
+    if kept.trim() != pid.to_string() || certs.fresh {
+        return None;
+    }
+    let port = fs::read_to_string(&paths.tls_port)
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    (ping(&Endpoint::Unix(paths.socket.clone())) && listening(port)).then_some(port)
+}
+
+/// A port on 127.0.0.1 that nothing listens on: the kernel picks it for a
+/// listener that is dropped right away. Another process could take it before
+/// our server binds it, which on a test machine is unlikely enough.
+pub(crate) fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .context("could not bind 127.0.0.1:0 to find a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// Whether something accepts connections on 127.0.0.1:`port`.
+pub(crate) fn listening(port: u16) -> bool {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    TcpStream::connect_timeout(&addr, PING_TIMEOUT).is_ok()
+}
+
 /// The files of a dockerd that the xtask starts for one repository.
 struct Paths {
-    /// `<repo>/.dockhand`: data root and log, which may be long.
+    /// `<repo>/.dockhand`: data root, log and certificates, which may be long.
     state: PathBuf,
     data: PathBuf,
     log: PathBuf,
+    tls: PathBuf,
     /// Sockets, pidfile and exec root, whose paths must stay short.
     run: PathBuf,
     exec: PathBuf,
@@ -305,30 +428,39 @@ struct Paths {
     lock: PathBuf,
     /// Present, holding the pid, while a kept daemon runs.
     kept: PathBuf,
+    /// The port of the TLS listener of the dockerd that runs.
+    tls_port: PathBuf,
 }
 
 impl Paths {
     fn for_repo(repo: &Path) -> Paths {
-        let state = repo.join(".dockhand");
+        let state = state_dir(repo);
         let run = runtime_dir(repo, &state);
         Paths {
             data: state.join("data"),
             log: state.join("dockerd.log"),
+            tls: state.join("tls"),
             exec: run.join("exec"),
             socket: run.join("docker.sock"),
             pidfile: run.join("dockerd.pid"),
             lock: run.join("lock"),
             kept: run.join("kept"),
+            tls_port: run.join("tls-port"),
             state,
             run,
         }
     }
 }
 
+/// `<repo>/.dockhand`, where the xtask keeps what it makes for the tests.
+pub(crate) fn state_dir(repo: &Path) -> PathBuf {
+    repo.join(".dockhand")
+}
+
 /// `<state>/run` when dockerd's sockets fit below it, else a short directory
 /// in /tmp named after a hash of the repository path, so each checkout still
 /// gets its own.
-fn runtime_dir(repo: &Path, state: &Path) -> PathBuf {
+pub(crate) fn runtime_dir(repo: &Path, state: &Path) -> PathBuf {
     let local = state.join("run");
     if local.join(LONGEST_SOCKET).as_os_str().len() <= SOCKET_PATH_MAX {
         return local;
@@ -345,14 +477,17 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// Takes the repository's daemon lock, waiting while another run holds it.
-fn lock(path: &Path) -> Result<File> {
+/// Takes the lock file at `path`, waiting while another run holds it.
+pub(crate) fn lock(path: &Path) -> Result<File> {
     let file =
         File::create(path).with_context(|| format!("could not create {}", path.display()))?;
     match file.try_lock() {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {
-            eprintln!("xtask: another xtask run in this repository is using its dockerd; waiting");
+            eprintln!(
+                "xtask: another xtask run in this repository holds {}; waiting",
+                path.display()
+            );
             file.lock()
                 .with_context(|| format!("could not lock {}", path.display()))?;
         }
@@ -381,7 +516,7 @@ fn stop_leftover_containerd(paths: &Paths) {
 }
 
 /// SIGTERM, up to [`STOP_TIMEOUT`] for the process to end, then SIGKILL.
-fn stop_process(name: &str, pid: u32, mut alive: impl FnMut() -> bool) {
+pub(crate) fn stop_process(name: &str, pid: u32, mut alive: impl FnMut() -> bool) {
     if !alive() {
         return;
     }
@@ -420,13 +555,13 @@ fn signal(pid: u32, signal: &str) {
         .status();
 }
 
-fn read_pid(path: &Path) -> Option<u32> {
+pub(crate) fn read_pid(path: &Path) -> Option<u32> {
     fs::read_to_string(path).ok()?.trim().parse().ok()
 }
 
 /// Whether `pid` runs: it exists and is no zombie (a zombie that is not our
 /// child is reaped by its parent; ours are reaped through `Child`).
-fn pid_alive(pid: u32) -> bool {
+pub(crate) fn pid_alive(pid: u32) -> bool {
     fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
         .and_then(|stat| process_state(&stat))
@@ -449,12 +584,12 @@ fn cmdline_mentions(pid: u32, path: &Path) -> bool {
 }
 
 /// Clears what a dockerd leaves behind when it ends, even by SIGKILL: the
-/// socket, pidfile and keep marker, the mounts below its roots (dockerd
-/// bind-mounts its data root onto itself, network namespaces and container
-/// filesystems), and the exec root. The data root stays: its images make the
+/// socket, pidfile, keep marker and TLS port file, the mounts below its roots
+/// (dockerd bind-mounts its data root onto itself, network namespaces and
+/// container filesystems), and the exec root. The data root stays: its images make the
 /// next start faster. Best effort: the next start clears again.
 fn clean_up(paths: &Paths) {
-    for file in [&paths.socket, &paths.pidfile, &paths.kept] {
+    for file in [&paths.socket, &paths.pidfile, &paths.kept, &paths.tls_port] {
         let _ = fs::remove_file(file);
     }
     let roots = [paths.exec.as_path(), paths.data.as_path()];
@@ -524,7 +659,7 @@ fn path_with_sbin() -> std::ffi::OsString {
     std::env::join_paths(dirs).unwrap_or(path)
 }
 
-fn log_tail(path: &Path) -> String {
+pub(crate) fn log_tail(path: &Path) -> String {
     match fs::read(path) {
         Ok(bytes) => last_lines(&String::from_utf8_lossy(&bytes), LOG_TAIL_LINES),
         Err(err) => format!("(could not read it: {err})"),
@@ -669,6 +804,16 @@ mod tests {
     fn daemon_socket_is_shorter_than_the_longest() {
         let paths = Paths::for_repo(Path::new("/r"));
         assert!(paths.socket.as_os_str().len() < paths.run.join(LONGEST_SOCKET).as_os_str().len());
+    }
+
+    #[test]
+    fn free_ports_are_free() {
+        let port = free_port().unwrap();
+        assert_ne!(port, 0);
+        assert!(!listening(port));
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).unwrap();
+        assert!(listening(port));
+        drop(listener);
     }
 
     #[test]

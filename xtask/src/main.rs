@@ -4,7 +4,8 @@
 //!   definition (Swagger 2.0) into `spec/` (see `regen/`);
 //!   `regen --all-versions [DIR]` converts and compiles every upstream version.
 //! - `test [-- CARGO_TEST_ARGS]`: install what the tests need, bring up a
-//!   dockerd when none answers, run every test against it, tear it down.
+//!   dockerd (with a TLS listener) when none answers and an sshd, run every
+//!   test against them, tear them down.
 //! - `quickstart`: the same daemon handling, then the quickstart example.
 
 use anyhow::{bail, Result};
@@ -13,7 +14,9 @@ mod dockerd;
 mod packages;
 mod quickstart;
 mod regen;
+mod sshd;
 mod test_cmd;
+mod tls_certs;
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);

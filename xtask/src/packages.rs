@@ -6,6 +6,7 @@
 //! that serves as well, and installing `docker.io` over it would replace it.
 
 use std::fs;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -47,14 +48,50 @@ pub const HTPASSWD: Package = Package {
     present: || find_program("htpasswd").is_some(),
 };
 
+/// The docker CLI, which the ssh tests' remote side runs as `docker system
+/// dial-stdio`. Debian ships it in the same package as dockerd.
+pub const DOCKER_CLI: Package = Package {
+    name: "docker.io",
+    present: || find_program("docker").is_some(),
+};
+
+/// openssl, which makes the certificates of dockerd's TLS listener.
+pub const OPENSSL: Package = Package {
+    name: "openssl",
+    present: || find_program("openssl").is_some(),
+};
+
+/// The sshd the ssh transport tests connect to. Its install must not start
+/// the system's sshd: see [`block_service_starts`].
+pub const OPENSSH_SERVER: Package = Package {
+    name: "openssh-server",
+    present: || find_program("sshd").is_some(),
+};
+
+/// ssh-keygen for the sshd's keys, and the ssh that the transport runs.
+pub const OPENSSH_CLIENT: Package = Package {
+    name: "openssh-client",
+    present: || find_program("ssh").is_some() && find_program("ssh-keygen").is_some(),
+};
+
+/// Where invoke-rc.d and deb-systemd-invoke ask whether a package's
+/// maintainer script may start its service.
+const POLICY_RC_D: &str = "/usr/sbin/policy-rc.d";
+
+/// The policy we put there while apt-get runs: no service starts. The
+/// comment tells whoever finds it after an interrupted run where it came
+/// from, and lets the next run recognise it as ours.
+const DENY_ALL_POLICY: &str = "#!/bin/sh
+# Put here by dockhand's `cargo xtask` (xtask/src/packages.rs) while it runs
+# apt-get, and removed afterwards: the packages it installs must not start
+# system services (openssh-server's would start an sshd on port 22).
+exit 101
+";
+
 /// Installs those of `packages` that are missing, or fails saying what to
 /// install when this process cannot.
 pub fn ensure(packages: &[Package]) -> Result<()> {
-    let missing: Vec<&str> = packages
-        .iter()
-        .filter(|p| !(p.present)())
-        .map(|p| p.name)
-        .collect();
+    let missing = missing_names(packages);
     if missing.is_empty() {
         return Ok(());
     }
@@ -72,18 +109,89 @@ pub fn ensure(packages: &[Package]) -> Result<()> {
     apt_get(&["update"])?;
     let mut install = vec!["install", "-y", "--no-install-recommends"];
     install.extend(&missing);
-    apt_get(&install)?;
-    let still: Vec<&str> = packages
-        .iter()
-        .filter(|p| !(p.present)())
-        .map(|p| p.name)
-        .collect();
+    {
+        let _blocked = block_service_starts(Path::new(POLICY_RC_D))?;
+        apt_get(&install)?;
+    }
+    let still = missing_names(packages);
     if !still.is_empty() {
         bail!(
             "apt-get installed {names}, but this is still missing what the tasks use: {}",
             still.join(" ")
         );
     }
+    Ok(())
+}
+
+/// The names of the packages whose check fails, each once: several checks
+/// can name one package (docker.io has dockerd and docker).
+fn missing_names(packages: &[Package]) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for package in packages {
+        if !names.contains(&package.name) && !(package.present)() {
+            names.push(package.name);
+        }
+    }
+    names
+}
+
+/// Keeps the maintainer scripts of what apt-get installs from starting
+/// services until the returned guard drops: openssh-server's postinst would
+/// otherwise leave the system's sshd listening on port 22 (and docker.io's
+/// the system dockerd). Both invoke-rc.d and deb-systemd-invoke skip a start
+/// that `policy` (`/usr/sbin/policy-rc.d`) answers with 101.
+///
+/// The policy is written only when there is none (or one an interrupted run
+/// of ours left behind), and removed by the guard. A policy the machine
+/// already has is its administrator's choice and stays as it is; Debian's
+/// container images ship one that denies every start.
+fn block_service_starts(policy: &Path) -> Result<Option<PolicyGuard>> {
+    let created = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(policy);
+    match created {
+        Ok(mut file) => {
+            // The guard first, so that a failed write still removes the file.
+            let guard = PolicyGuard(policy.to_path_buf());
+            file.write_all(DENY_ALL_POLICY.as_bytes())
+                .with_context(|| format!("could not write {}", policy.display()))?;
+            drop(file);
+            make_executable(policy)?;
+            Ok(Some(guard))
+        }
+        Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
+            let ours = fs::read_to_string(policy).is_ok_and(|text| text == DENY_ALL_POLICY);
+            Ok(ours.then(|| PolicyGuard(policy.to_path_buf())))
+        }
+        Err(err) => Err(err).with_context(|| format!("could not create {}", policy.display())),
+    }
+}
+
+/// Removes the policy file that [`block_service_starts`] wrote.
+struct PolicyGuard(PathBuf);
+
+impl Drop for PolicyGuard {
+    fn drop(&mut self) {
+        if let Err(err) = fs::remove_file(&self.0) {
+            eprintln!(
+                "xtask: could not remove {} ({err}); remove it by hand, or services \
+                 that packages install will not start",
+                self.0.display()
+            );
+        }
+    }
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755))
+        .with_context(|| format!("could not make {} executable", path.display()))
+}
+
+#[cfg(not(unix))]
+fn make_executable(_path: &Path) -> Result<()> {
     Ok(())
 }
 
@@ -103,15 +211,16 @@ fn apt_get(args: &[&str]) -> Result<()> {
 
 /// Whether this process runs as root.
 pub fn is_root() -> bool {
+    effective_uid() == Some(0)
+}
+
+/// The user id this process acts as.
+pub fn effective_uid() -> Option<u32> {
     // std has no getuid; /proc says it without libc. Its `Uid:` line holds
     // the real, effective, saved and filesystem ids: the effective one counts.
-    fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            let line = status.lines().find(|l| l.starts_with("Uid:"))?;
-            line.split_whitespace().nth(2).map(|uid| uid == "0")
-        })
-        .unwrap_or(false)
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    line.split_whitespace().nth(2)?.parse().ok()
 }
 
 /// Looks `name` up in PATH and then in the sbin directories, which a non-root
@@ -191,6 +300,77 @@ mod tests {
         let mut truncated = elf64(&[1, 3]);
         truncated.truncate(100);
         assert_eq!(elf_is_static(&truncated), None);
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("xtask-pkg-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn blocks_service_starts_while_the_guard_lives() {
+        let dir = scratch("policy");
+        let policy = dir.join("policy-rc.d");
+        let guard = block_service_starts(&policy).unwrap();
+        assert!(guard.is_some());
+        assert_eq!(fs::read_to_string(&policy).unwrap(), DENY_ALL_POLICY);
+        // Through sh: executing a file just written can fail with ETXTBSY
+        // while another test's child briefly holds it open.
+        let status = Command::new("sh")
+            .arg(&policy)
+            .args(["ssh", "start"])
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(101));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&policy).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o755);
+        }
+        drop(guard);
+        assert!(!policy.exists());
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn leaves_a_policy_it_did_not_write() {
+        let dir = scratch("foreign");
+        let policy = dir.join("policy-rc.d");
+        fs::write(&policy, "#!/bin/sh\nexit 0\n").unwrap();
+        assert!(block_service_starts(&policy).unwrap().is_none());
+        assert_eq!(fs::read_to_string(&policy).unwrap(), "#!/bin/sh\nexit 0\n");
+        // What an interrupted run of ours left is taken over and removed.
+        fs::write(&policy, DENY_ALL_POLICY).unwrap();
+        drop(block_service_starts(&policy).unwrap().expect("ours"));
+        assert!(!policy.exists());
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn names_each_missing_package_once() {
+        let absent = || false;
+        let here = || true;
+        let a = Package {
+            name: "a",
+            present: absent,
+        };
+        let a_too = Package {
+            name: "a",
+            present: absent,
+        };
+        let b = Package {
+            name: "b",
+            present: here,
+        };
+        let c = Package {
+            name: "c",
+            present: absent,
+        };
+        assert_eq!(missing_names(&[a, b, a_too, c]), ["a", "c"]);
+        assert!(missing_names(&[b]).is_empty());
     }
 
     #[test]
