@@ -204,12 +204,13 @@ impl Container {
         &self,
     ) -> Result<impl Stream<Item = Result<Bytes>> + Send + Unpin + 'static> {
         const OPERATION: &str = "ContainerExport";
+        let id = self.path_id()?;
         let path = self
             .docker
             .path()
             .await?
             .literal("/containers/")
-            .name("container", &self.id)?
+            .name("container", id)?
             .literal("/export");
         let response = self
             .docker
@@ -312,6 +313,7 @@ impl Container {
     /// ```
     pub async fn put_archive(&self, path: &str, tar: impl Into<ArchiveBody>) -> Result<()> {
         check_path(path)?;
+        let id = self.path_id()?;
         let ArchiveBody(body) = tar.into();
         let raw = self.docker.raw().await?;
         // The generated request labels the body `application/octet-stream`
@@ -320,7 +322,7 @@ impl Container {
         self.docker
             .call(
                 "PutContainerArchive",
-                raw.put_container_archive(&self.id, None, None, path, body),
+                raw.put_container_archive(id, None, None, path, body),
             )
             .await?;
         Ok(())
@@ -339,12 +341,13 @@ impl Container {
 
     /// `/containers/{id}/archive?path=…`, versioned.
     async fn archive_path(&self, path: &str) -> Result<ApiPath> {
+        let id = self.path_id()?;
         Ok(self
             .docker
             .path()
             .await?
             .literal("/containers/")
-            .name("container", &self.id)?
+            .name("container", id)?
             .literal("/archive")
             .query("path", path))
     }

@@ -2,8 +2,9 @@
 
 use futures_util::{StreamExt, TryStreamExt};
 
+use crate::container::container_segment;
 use crate::container::params::{ListOptions, PruneReport};
-use crate::{Container, Docker, Error, Filters, Result};
+use crate::{Container, Docker, Filters, Result};
 
 /// How many containers a full list inspects at once (and so how many
 /// pooled connections it may open).
@@ -25,10 +26,12 @@ impl Docker {
 }
 
 impl Containers {
-    /// The container with this id, id prefix or name.
+    /// The container with this id, id prefix or name (`web` or `/web`).
     ///
     /// # Errors
-    /// [`Error::NotFound`] when there is none.
+    /// [`Error::NotFound`] when there is none; [`Error::InvalidArgument`],
+    /// before any request, for a value that could address something else
+    /// (empty, `.`, `..`, with a control character or `\`).
     ///
     /// ```no_run
     /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
@@ -36,9 +39,7 @@ impl Containers {
     /// # Ok(()) }
     /// ```
     pub async fn get(&self, id_or_name: &str) -> Result<Container> {
-        if id_or_name.is_empty() {
-            return Err(Error::invalid("container id or name must not be empty"));
-        }
+        let id_or_name = container_segment(id_or_name)?;
         let raw = self.docker.raw().await?;
         let attrs = self
             .docker

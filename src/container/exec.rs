@@ -6,6 +6,7 @@ use futures_util::{Stream, TryStreamExt};
 
 use crate::options::{Command, KeyValues};
 use crate::stream::{self, framing_from_headers, OutputChunk};
+use crate::transport::path::check_name;
 use crate::{models, Container, Docker, HijackedConnection, Result};
 
 /// How long to keep asking for an exec's exit code after its output ended,
@@ -173,6 +174,11 @@ impl Exec {
         &self.id
     }
 
+    /// The id for a request path, checked: it came from the daemon.
+    fn path_id(&self) -> Result<&str> {
+        check_name("exec", &self.id)
+    }
+
     /// The daemon's view of the exec (running, exit code, pid, …).
     ///
     /// # Errors
@@ -185,10 +191,11 @@ impl Exec {
     /// # Ok(()) }
     /// ```
     pub async fn inspect(&self) -> Result<models::ExecInspectResponse> {
+        let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         Ok(self
             .docker
-            .call("ExecInspect", raw.exec_inspect(&self.id))
+            .call("ExecInspect", raw.exec_inspect(id))
             .await?
             .into_inner())
     }
@@ -224,11 +231,12 @@ impl Exec {
     /// # Ok(()) }
     /// ```
     pub async fn resize(&self, height: u32, width: u32) -> Result<()> {
+        let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         self.docker
             .call(
                 "ExecResize",
-                raw.exec_resize(&self.id, height.into(), width.into()),
+                raw.exec_resize(id, height.into(), width.into()),
             )
             .await?;
         Ok(())
@@ -241,6 +249,7 @@ impl Exec {
         tty: bool,
         detach: bool,
     ) -> Result<progenitor_client::ResponseValue<progenitor_client::ByteStream>> {
+        let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         let start = models::ExecStartBody {
             detach: Some(detach),
@@ -248,7 +257,7 @@ impl Exec {
             ..Default::default()
         };
         self.docker
-            .call("ExecStart", raw.exec_start(&self.id, &start))
+            .call("ExecStart", raw.exec_start(id, &start))
             .await
     }
 
@@ -429,15 +438,44 @@ impl Container {
     /// Create the exec instance.
     async fn exec_create(&self, command: Command, options: &ExecOptions) -> Result<Exec> {
         let body = options.body(&command)?;
+        let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         let created = self
             .docker
-            .call("ContainerExec", raw.container_exec(&self.id, &body))
+            .call("ContainerExec", raw.container_exec(id, &body))
             .await?
             .into_inner();
         Ok(Exec {
             docker: self.docker.clone(),
             id: created.id,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invalid<T>(result: Result<T>) -> bool {
+        matches!(result, Err(crate::Error::InvalidArgument { .. }))
+    }
+
+    #[tokio::test]
+    async fn hostile_exec_ids_in_daemon_answers_are_refused_before_any_request() {
+        // No daemon listens here and the version is pinned.
+        let docker = Docker::builder()
+            .host("unix:///nonexistent/dockhand.sock")
+            .api_version("1.41")
+            .build()
+            .unwrap();
+        for id in [".", "..", "..\\containers\\victim", "a\0b", "a\nb"] {
+            let exec = Exec {
+                docker: docker.clone(),
+                id: id.to_owned(),
+            };
+            assert!(invalid(exec.inspect().await), "{id:?}");
+            assert!(invalid(exec.resize(24, 80).await), "{id:?}");
+            assert!(invalid(exec.start(false, true).await), "{id:?}");
+        }
     }
 }

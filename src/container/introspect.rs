@@ -242,11 +242,12 @@ impl Container {
     /// # Ok(()) }
     /// ```
     pub async fn diff(&self) -> Result<Vec<FilesystemChange>> {
+        let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         // The daemon answers `null` for a container without changes.
         let changes = self
             .docker
-            .call("ContainerChanges", raw.container_changes(&self.id))
+            .call("ContainerChanges", raw.container_changes(id))
             .await?
             .into_inner()
             .unwrap_or_default();
@@ -277,12 +278,13 @@ impl Container {
     /// # Ok(()) }
     /// ```
     pub async fn top(&self, options: TopOptions) -> Result<ProcessList> {
+        let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         let top = self
             .docker
             .call(
                 "ContainerTop",
-                raw.container_top(&self.id, options.ps_args.as_deref()),
+                raw.container_top(id, options.ps_args.as_deref()),
             )
             .await?
             .into_inner();
@@ -313,14 +315,12 @@ impl Container {
     /// ```
     pub async fn stats_once(&self) -> Result<models::ContainerStatsResponse> {
         const OPERATION: &str = "ContainerStats";
+        let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         // `one-shot` needs API 1.41, which is dockhand's minimum.
         let response = self
             .docker
-            .call(
-                OPERATION,
-                raw.container_stats(&self.id, Some(true), Some(false)),
-            )
+            .call(OPERATION, raw.container_stats(id, Some(true), Some(false)))
             .await?;
         let mut samples = std::pin::pin!(stream::json_lines::<models::ContainerStatsResponse>(
             response.into_inner().into_inner(),
@@ -363,10 +363,11 @@ impl Container {
     ) -> Result<impl Stream<Item = Result<models::ContainerStatsResponse>> + Send + Unpin + 'static>
     {
         const OPERATION: &str = "ContainerStats";
+        let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         let response = self
             .docker
-            .call(OPERATION, raw.container_stats(&self.id, None, Some(true)))
+            .call(OPERATION, raw.container_stats(id, None, Some(true)))
             .await?;
         Ok(Box::pin(stream::json_lines(
             response.into_inner().into_inner(),

@@ -20,10 +20,11 @@ impl Container {
     /// # Ok(()) }
     /// ```
     pub async fn start(&self) -> Result<()> {
+        let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         let result = self
             .docker
-            .call("ContainerStart", raw.container_start(&self.id, None))
+            .call("ContainerStart", raw.container_start(id, None))
             .await;
         already_done_is_ok(result)
     }
@@ -41,12 +42,13 @@ impl Container {
     /// # Ok(()) }
     /// ```
     pub async fn stop(&self, options: StopOptions) -> Result<()> {
+        let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         let result = self
             .docker
             .call(
                 "ContainerStop",
-                raw.container_stop(&self.id, None, options.seconds()),
+                raw.container_stop(id, None, options.seconds()),
             )
             .await;
         already_done_is_ok(result)
@@ -63,11 +65,12 @@ impl Container {
     /// # Ok(()) }
     /// ```
     pub async fn restart(&self, options: StopOptions) -> Result<()> {
+        let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         self.docker
             .call(
                 "ContainerRestart",
-                raw.container_restart(&self.id, None, options.seconds()),
+                raw.container_restart(id, None, options.seconds()),
             )
             .await?;
         Ok(())
@@ -86,10 +89,11 @@ impl Container {
     /// # Ok(()) }
     /// ```
     pub async fn kill(&self, options: KillOptions) -> Result<()> {
+        let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         let signal = options.signal.as_ref().map(|signal| signal.as_str());
         self.docker
-            .call("ContainerKill", raw.container_kill(&self.id, signal))
+            .call("ContainerKill", raw.container_kill(id, signal))
             .await?;
         Ok(())
     }
@@ -106,9 +110,10 @@ impl Container {
     /// # Ok(()) }
     /// ```
     pub async fn pause(&self) -> Result<()> {
+        let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         self.docker
-            .call("ContainerPause", raw.container_pause(&self.id))
+            .call("ContainerPause", raw.container_pause(id))
             .await?;
         Ok(())
     }
@@ -124,9 +129,10 @@ impl Container {
     /// # Ok(()) }
     /// ```
     pub async fn unpause(&self) -> Result<()> {
+        let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         self.docker
-            .call("ContainerUnpause", raw.container_unpause(&self.id))
+            .call("ContainerUnpause", raw.container_unpause(id))
             .await?;
         Ok(())
     }
@@ -143,16 +149,12 @@ impl Container {
     /// # Ok(()) }
     /// ```
     pub async fn remove(&self, options: RemoveOptions) -> Result<()> {
+        let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         self.docker
             .call(
                 "ContainerDelete",
-                raw.container_delete(
-                    &self.id,
-                    Some(options.force),
-                    Some(options.link),
-                    Some(options.v),
-                ),
+                raw.container_delete(id, Some(options.force), Some(options.link), Some(options.v)),
             )
             .await?;
         Ok(())
@@ -176,9 +178,10 @@ impl Container {
         if name.is_empty() {
             return Err(Error::invalid("rename: the new name must not be empty"));
         }
+        let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         self.docker
-            .call("ContainerRename", raw.container_rename(&self.id, name))
+            .call("ContainerRename", raw.container_rename(id, name))
             .await?;
         Ok(())
     }
@@ -194,12 +197,13 @@ impl Container {
     /// # Ok(()) }
     /// ```
     pub async fn resize(&self, height: u32, width: u32) -> Result<()> {
+        let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         let response = self
             .docker
             .call(
                 "ContainerResize",
-                raw.container_resize(&self.id, height.into(), width.into()),
+                raw.container_resize(id, height.into(), width.into()),
             )
             .await?;
         drop(response);
@@ -221,10 +225,11 @@ impl Container {
     /// ```
     pub async fn wait(&self, options: WaitOptions) -> Result<ContainerExit> {
         const OPERATION: &str = "ContainerWait";
+        let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         let request = self.docker.call(
             OPERATION,
-            raw.container_wait(&self.id, Some(options.condition.to_raw())),
+            raw.container_wait(id, Some(options.condition.to_raw())),
         );
         let response = match options.timeout {
             None => request.await?,

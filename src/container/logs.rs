@@ -236,13 +236,14 @@ impl Container {
         options: LogsOptions,
     ) -> Result<impl Stream<Item = Result<OutputChunk>> + Send + 'static> {
         const OPERATION: &str = "ContainerLogs";
+        let id = self.path_id()?;
         let tty = self.tty().await?;
         let path = self
             .docker
             .path()
             .await?
             .literal("/containers/")
-            .name("container", &self.id)?
+            .name("container", id)?
             .literal("/logs")
             .queries(options.query());
         // Logs can be long and come in small writes: the body drives its
@@ -325,12 +326,13 @@ impl Container {
     /// # Ok(()) }
     /// ```
     pub async fn attach_socket(&self, options: AttachOptions) -> Result<HijackedConnection> {
+        let id = self.path_id()?;
         let path = self
             .docker
             .path()
             .await?
             .literal("/containers/")
-            .name("container", &self.id)?
+            .name("container", id)?
             .literal("/attach")
             .queries(options.query());
         self.docker.hijack("ContainerAttach", &path, None).await

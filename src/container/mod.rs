@@ -32,10 +32,20 @@ pub use update::UpdateOptions;
 
 use std::collections::HashMap;
 
+use crate::transport::path::check_name;
 use crate::{models, Docker, Error, Result};
 
 /// The length of the id prefix docker shows (`docker ps`).
 const SHORT_ID_LEN: usize = 12;
+
+/// A container id or name as its path segment: without the leading `/` of
+/// the API's name form (`/web` is `web`; dockerd would answer the `//` in
+/// its path with a redirect), and refused by [`check_name`] when it could
+/// address anything but one container.
+pub(crate) fn container_segment(id_or_name: &str) -> Result<&str> {
+    let name = id_or_name.strip_prefix('/').unwrap_or(id_or_name);
+    check_name("container", name)
+}
 
 /// A container's attributes as the daemon last reported them.
 #[derive(Clone, Debug)]
@@ -88,6 +98,11 @@ impl Container {
     /// The full container id.
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The id for a request path, checked: it came from the daemon.
+    fn path_id(&self) -> Result<&str> {
+        container_segment(&self.id)
     }
 
     /// The first 12 characters of the id, as `docker ps` shows it.
@@ -223,3 +238,77 @@ impl PartialEq for Container {
 }
 
 impl Eq for Container {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invalid<T>(result: Result<T>) -> bool {
+        matches!(result, Err(Error::InvalidArgument { .. }))
+    }
+
+    #[test]
+    fn container_segments_drop_the_name_slash_and_refuse_other_paths() {
+        let id = "738770f847d1e6b66a6317e2f5db508026e17687ff8c93371d7876261291e67f";
+        for (given, segment) in [
+            ("web", "web"),
+            ("/web", "web"),
+            ("a.b_c-d", "a.b_c-d"),
+            (id, id),
+        ] {
+            assert_eq!(container_segment(given).unwrap(), segment);
+        }
+        // Not refused, but encoded into one segment by the path builders.
+        for kept in ["x/../../images/json?", "a b", "a%2Fb", "//web"] {
+            assert!(container_segment(kept).is_ok(), "{kept:?}");
+        }
+        for bad in ["", "/", ".", "..", "/..", "..\\..\\images", "a\0b", "a\nb"] {
+            assert!(invalid(container_segment(bad)), "{bad:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn hostile_ids_in_daemon_answers_are_refused_before_any_request() {
+        // No daemon listens here and the version is pinned: any request
+        // would be a transport error.
+        let docker = Docker::builder()
+            .host("unix:///nonexistent/dockhand.sock")
+            .api_version("1.41")
+            .build()
+            .unwrap();
+        for id in ["", ".", "..", "..\\containers\\victim", "a\0b", "a\nb"] {
+            let attrs = models::ContainerInspectResponse {
+                id: Some(id.to_owned()),
+                ..Default::default()
+            };
+            let c = Container::from_inspect(docker.clone(), attrs);
+            let refused = [
+                invalid(c.start().await),
+                invalid(c.stop(StopOptions::new()).await),
+                invalid(c.restart(StopOptions::new()).await),
+                invalid(c.kill(KillOptions::new()).await),
+                invalid(c.pause().await),
+                invalid(c.unpause().await),
+                invalid(c.remove(RemoveOptions::new().force(true)).await),
+                invalid(c.rename("new").await),
+                invalid(c.resize(24, 80).await),
+                invalid(c.wait(WaitOptions::new()).await),
+                invalid(c.logs(LogsOptions::new()).await),
+                invalid(c.attach_socket(AttachOptions::new()).await),
+                invalid(c.export().await),
+                invalid(c.archive_stat("/").await),
+                invalid(c.get_archive("/").await),
+                invalid(c.put_archive("/", &b""[..]).await),
+                invalid(c.diff().await),
+                invalid(c.top(TopOptions::new()).await),
+                invalid(c.stats_once().await),
+                invalid(c.stats_stream().await),
+                invalid(c.update(UpdateOptions::new()).await),
+                invalid(c.exec_run("true", &ExecOptions::new()).await),
+                invalid(c.clone().reload().await),
+            ];
+            let sent: Vec<usize> = (0..refused.len()).filter(|&i| !refused[i]).collect();
+            assert!(sent.is_empty(), "{id:?}: calls {sent:?} were not refused");
+        }
+    }
+}

@@ -140,10 +140,11 @@ impl Container {
     /// ```
     pub async fn update(&self, options: UpdateOptions) -> Result<Vec<String>> {
         let body = options.to_body()?;
+        let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         let response = self
             .docker
-            .call("ContainerUpdate", raw.container_update(&self.id, &body))
+            .call("ContainerUpdate", raw.container_update(id, &body))
             .await?
             .into_inner();
         Ok(response.warnings.unwrap_or_default())

@@ -14,6 +14,7 @@ use super::progress::{Message, PullProgress, PushProgress, PushResult};
 use super::reference::{check_tag, Reference, DEFAULT_TAG};
 use super::Image;
 use crate::auth::{classify_registry_error, CredentialSource, DockerConfig};
+use crate::transport::path::check_name;
 use crate::{models, stream, Docker, Error, Filters, PruneReport, Result};
 
 /// How many images a list inspects at once (and so how many pooled
@@ -61,7 +62,10 @@ impl Images {
     /// The image with this id, id prefix or reference.
     ///
     /// # Errors
-    /// [`Error::NotFound`] when there is none.
+    /// [`Error::NotFound`] when there is none; [`Error::InvalidArgument`],
+    /// before any request, for a value that could address something else
+    /// (empty, `.`, `..`, with a control character or `\`), here and in
+    /// the other calls that take an image id or reference.
     ///
     /// ```no_run
     /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
@@ -70,9 +74,7 @@ impl Images {
     /// # Ok(()) }
     /// ```
     pub async fn get(&self, name: &str) -> Result<Image> {
-        if name.is_empty() {
-            return Err(Error::invalid("image id or reference must not be empty"));
-        }
+        let name = check_name("image", name)?;
         let raw = self.docker.raw().await?;
         let attrs = self
             .docker
@@ -376,9 +378,7 @@ impl Images {
     /// # Ok(()) }
     /// ```
     pub async fn tag(&self, source: &str, target: &str) -> Result<()> {
-        if source.is_empty() {
-            return Err(Error::invalid("image id or reference must not be empty"));
-        }
+        let source = check_name("image", source)?;
         let target = Reference::parse(target)?;
         if target.digest().is_some() {
             return Err(Error::invalid(format!(
@@ -418,9 +418,7 @@ impl Images {
         name: &str,
         options: ImageRemoveOptions,
     ) -> Result<Vec<RemovedImage>> {
-        if name.is_empty() {
-            return Err(Error::invalid("image id or reference must not be empty"));
-        }
+        let name = check_name("image", name)?;
         let raw = self.docker.raw().await?;
         let items = self
             .docker
@@ -545,9 +543,7 @@ impl Images {
     /// # Ok(()) }
     /// ```
     pub async fn history(&self, name: &str) -> Result<Vec<models::ImageHistoryResponseItem>> {
-        if name.is_empty() {
-            return Err(Error::invalid("image id or reference must not be empty"));
-        }
+        let name = check_name("image", name)?;
         let raw = self.docker.raw().await?;
         Ok(self
             .docker
@@ -752,6 +748,17 @@ mod tests {
         assert!(invalid(images.tag("a", "UPPER").await.unwrap_err()));
         assert!(invalid(images.tag("a", &digest).await.unwrap_err()));
         assert!(invalid(images.get("").await.unwrap_err()));
+        // Values that would address another endpoint once in the path.
+        for hostile in [".", "..", "..\\containers\\x", "a\0b", "a\nb"] {
+            assert!(
+                invalid(images.get(hostile).await.unwrap_err()),
+                "{hostile:?}"
+            );
+            assert!(invalid(images.history(hostile).await.unwrap_err()));
+            assert!(invalid(images.tag(hostile, "a:b").await.unwrap_err()));
+            let removed = images.remove(hostile, ImageRemoveOptions::new()).await;
+            assert!(invalid(removed.unwrap_err()), "{hostile:?}");
+        }
         assert!(invalid(
             images
                 .import(Vec::new(), ImportOptions::new().tag("x"))

@@ -6,6 +6,7 @@
 #[path = "../../examples/support/busybox_image.rs"]
 mod busybox_image;
 pub mod fake_daemon;
+pub mod recording_proxy;
 pub mod registry;
 
 use std::path::Path;
