@@ -41,11 +41,8 @@ pub(crate) fn check_name<'a>(what: &str, value: &'a str) -> Result<&'a str> {
     Err(Error::invalid(format!("{what} {value:?} {problem}")))
 }
 
-/// A versioned API path, built from literal parts and encoded values.
-///
-/// ```ignore
-/// let path = ApiPath::new(version).literal("/containers/").name("container", id)?.literal("/wait");
-/// ```
+/// A versioned API path, built from literal parts and encoded values:
+/// `ApiPath::new(version).literal("/containers/").name("container", id)?.literal("/wait")`.
 #[derive(Clone, Debug)]
 pub(crate) struct ApiPath {
     text: String,
