@@ -282,3 +282,42 @@ async fn two_hundred_instant_runs_lose_nothing() {
         lost.len()
     );
 }
+
+#[tokio::test]
+async fn run_sends_the_docker_clis_four_requests_after_negotiation() {
+    let Some(upstream) = common::recording_proxy::upstream_socket() else {
+        eprintln!("SKIPPED: the test daemon is not on a unix socket");
+        return;
+    };
+    let docker = common::docker().await;
+    let image = common::busybox(&docker).await;
+    let label = common::unique_name("run-requests");
+    let proxy = common::recording_proxy::RecordingProxy::start(&upstream);
+    let through_proxy = dockhand::Docker::connect(proxy.host()).unwrap();
+    through_proxy.api_version().await.unwrap();
+    proxy.take();
+    for remove in [false, true] {
+        let output = through_proxy
+            .containers()
+            .run(image, &options(&label, "echo four").remove(remove))
+            .await
+            .unwrap();
+        assert_eq!(output, b"four\n");
+        let requests: Vec<String> = proxy
+            .take()
+            .iter()
+            .map(|line| {
+                // `POST /v1.41/containers/<id>/wait?condition=…` → `POST …/wait`
+                let target = line.split('?').next().unwrap();
+                let (method, path) = target.split_once(' ').unwrap();
+                format!("{method} {}", path.rsplit('/').next().unwrap())
+            })
+            .collect();
+        assert_eq!(
+            requests,
+            ["POST create", "POST attach", "POST wait", "POST start"],
+            "remove({remove})"
+        );
+    }
+    cleanup(&docker, &label).await;
+}

@@ -13,7 +13,7 @@ use futures_util::{Stream, StreamExt};
 
 use crate::container::options::{ContainerOptions, CreateRequest};
 use crate::container::params::{ContainerExit, RemoveOptions, WaitCondition};
-use crate::models::ContainerWaitResponse;
+use crate::models::{self, ContainerWaitResponse};
 use crate::stream::{self, OutputChunk, StreamKind};
 use crate::transport::ResponseBody;
 use crate::{AttachOptions, Container, Containers, Docker, Error, HijackedConnection, Result};
@@ -45,6 +45,13 @@ impl Containers {
 
     /// Send a prepared create request, pulling the image on "no such image".
     async fn create_from(&self, image: &str, request: &CreateRequest) -> Result<Container> {
+        let id = self.create_id(image, request).await?;
+        self.get(&id).await
+    }
+
+    /// Create the container (pulling the image if the daemon lacks it) and
+    /// return its id, without the inspect that a full handle needs.
+    async fn create_id(&self, image: &str, request: &CreateRequest) -> Result<String> {
         let raw = self.docker.raw().await?;
         let create = || {
             self.docker.call(
@@ -66,7 +73,7 @@ impl Containers {
             }
             other => other?,
         };
-        self.get(&created.into_inner().id).await
+        Ok(created.into_inner().id)
     }
 
     /// Run a command in a new container and return its output once it exits
@@ -268,7 +275,17 @@ impl Containers {
         let auto_remove = host_config.auto_remove == Some(true);
         let tty = request.body.tty == Some(true);
         let command = request.body.cmd.clone().unwrap_or_default();
-        let container = self.create_from(image, &request).await?;
+        // The docker CLI's four requests: create, attach, wait, start. The
+        // run needs only the id, so no inspect follows the create.
+        let id = self.create_id(image, &request).await?;
+        let container = Container::from_summary(
+            self.docker.clone(),
+            models::ContainerSummary {
+                id: Some(id),
+                image: Some(image.to_owned()),
+                ..Default::default()
+            },
+        );
         let prepared = prepare(&container, auto_remove).await;
         let (connection, wait) = match prepared {
             Ok(prepared) => prepared,
