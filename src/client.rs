@@ -2,17 +2,37 @@
 //! and the negotiation that decides it.
 
 use std::future::Future;
-use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use progenitor_client::{Error as RawError, ResponseValue};
 use tokio::sync::OnceCell;
 
+use crate::context::{ContextStore, DockerContext};
 use crate::error::{from_raw, from_status, location, DaemonMessage, ERROR_BODY_LIMIT};
 use crate::transport::path::ApiPath;
-use crate::transport::tls::{self, Pem, TlsSettings};
-use crate::transport::{RequestBody, ResponseBody, Transport, TransportSettings};
-use crate::{raw, ApiVersion, DockerHost, Error, Result};
+use crate::transport::{RequestBody, ResponseBody, Transport};
+use crate::{raw, ApiVersion, DockerBuilder, DockerHost, Error, Result};
+
+/// The operations that last as long as their work (a wait, a transfer, a
+/// command, a stream): no default time limit, only one given with
+/// [`Docker::with_timeout`].
+const OPEN_ENDED_OPERATIONS: [&str; 14] = [
+    "ContainerWait",
+    "ContainerAttach",
+    "ContainerLogs",
+    "ContainerExport",
+    "ContainerArchive",
+    "PutContainerArchive",
+    "ContainerStats",
+    "ExecStart",
+    "ImageCreate",
+    "ImagePush",
+    "ImageCommit",
+    "ImageLoad",
+    "ImageGet",
+    "ImageBuild",
+];
 
 /// The base URL the generated client builds request URLs on; only their
 /// path and query are sent (the transport sets the `Host`).
@@ -37,6 +57,17 @@ const GENERATED_BASE_URL: &str = "http://docker";
 #[derive(Clone)]
 pub struct Docker {
     shared: Arc<Shared>,
+    /// The limit [`Docker::with_timeout`] set for every call of this handle.
+    timeout: Option<Duration>,
+}
+
+/// What the builder hands over to make a [`Docker`].
+pub(crate) struct DockerParts {
+    pub(crate) host: DockerHost,
+    pub(crate) transport: Transport,
+    pub(crate) pinned: Option<ApiVersion>,
+    /// The default limit of prompt calls.
+    pub(crate) timeout: Option<Duration>,
 }
 
 /// What every clone of a [`Docker`] shares.
@@ -45,6 +76,8 @@ struct Shared {
     transport: Transport,
     /// The version fixed by the caller, if any.
     pinned: Option<ApiVersion>,
+    /// The default limit of prompt calls.
+    default_timeout: Option<Duration>,
     /// Set once, by the first request: the version and a client bound to it.
     versioned: OnceCell<Versioned>,
     /// A client for the unversioned endpoints (`/_ping`).
@@ -68,21 +101,120 @@ impl std::fmt::Debug for Docker {
 
 impl Docker {
     /// Connect the way the docker CLI does, from the environment:
-    /// `DOCKER_HOST` (default `unix:///var/run/docker.sock`),
-    /// `DOCKER_API_VERSION` (pins the version), `DOCKER_TLS_VERIFY` and
-    /// `DOCKER_CERT_PATH`.
+    /// `DOCKER_HOST`, else the context `DOCKER_CONTEXT` or `config.json`
+    /// names, else the first local socket that answers (Docker Engine,
+    /// rootless, Docker Desktop, colima, OrbStack, Podman; see
+    /// [`DockerBuilder`] for the order); `DOCKER_API_VERSION` (pins the
+    /// version), `DOCKER_TLS_VERIFY`, `DOCKER_TLS` and `DOCKER_CERT_PATH`.
     ///
-    /// No connection is made yet; the first request connects.
+    /// No request is made yet; the first request connects.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] naming the value when a variable is malformed.
+    /// [`Error::InvalidArgument`] naming the value when a variable is
+    /// malformed; [`Error::ContextNotFound`] for a context that does not exist.
     ///
     /// ```no_run
     /// let docker = dockhand::Docker::from_env()?;
     /// # Ok::<(), dockhand::Error>(())
     /// ```
     pub fn from_env() -> Result<Docker> {
-        DockerBuilder::from_env_vars(|name| std::env::var(name).ok()).build()
+        DockerBuilder::from_env()?.build()
+    }
+
+    /// Connect through the docker CLI context `name` (`docker context use`),
+    /// whatever the environment selects; `default` is the default socket.
+    ///
+    /// # Errors
+    /// [`Error::ContextNotFound`] naming the context when it does not exist;
+    /// as for [`Docker::from_env`] otherwise.
+    ///
+    /// ```no_run
+    /// let docker = dockhand::Docker::from_context("build-server")?;
+    /// # Ok::<(), dockhand::Error>(())
+    /// ```
+    pub fn from_context(name: &str) -> Result<Docker> {
+        let builder = DockerBuilder::from_vars(|var| match var {
+            // The named context, not whatever the environment picks.
+            "DOCKER_HOST" | "DOCKER_CONTEXT" => None,
+            _ => std::env::var(var).ok(),
+        })?;
+        builder.context(name).build()
+    }
+
+    /// The docker CLI contexts (`docker context ls`): `default` first, the
+    /// one in use marked.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the context store cannot be read.
+    pub fn contexts() -> Result<Vec<DockerContext>> {
+        let var = |name: &str| std::env::var(name).ok();
+        let Some(store) = ContextStore::from_vars(&var) else {
+            return Ok(Vec::new());
+        };
+        let current = store.selected(&var)?;
+        store.list(current.as_deref())
+    }
+
+    /// This client with `limit` on every call it makes, streams (until
+    /// they start), waits and transfers included; a call over it is
+    /// [`Error::Timeout`] naming the operation. Cheap: it shares the
+    /// connections and the negotiated version.
+    ///
+    /// ```no_run
+    /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
+    /// use std::time::Duration;
+    /// let container = docker.containers().get("web").await?;
+    /// let quick = docker.with_timeout(Duration::from_secs(5));
+    /// quick.containers().get(container.id()).await?.wait(Default::default()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_timeout(&self, limit: Duration) -> Docker {
+        Docker {
+            shared: Arc::clone(&self.shared),
+            timeout: Some(limit),
+        }
+    }
+
+    /// The client the builder configured.
+    pub(crate) fn from_parts(parts: DockerParts) -> Docker {
+        let unversioned = generated_client(&parts.transport, GENERATED_BASE_URL);
+        Docker {
+            shared: Arc::new(Shared {
+                host: parts.host,
+                transport: parts.transport,
+                pinned: parts.pinned,
+                default_timeout: parts.timeout,
+                versioned: OnceCell::new(),
+                unversioned,
+            }),
+            timeout: None,
+        }
+    }
+
+    /// The time limit for `operation`: this handle's, else none for
+    /// open-ended operations and the default for the others.
+    fn limit_for(&self, operation: &'static str) -> Option<Duration> {
+        self.timeout.or_else(|| {
+            if OPEN_ENDED_OPERATIONS.contains(&operation) {
+                None
+            } else {
+                self.shared.default_timeout
+            }
+        })
+    }
+
+    /// Await `future` within the time limit for `operation`.
+    pub(crate) async fn within_limit<T>(
+        &self,
+        operation: &'static str,
+        future: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        match self.limit_for(operation) {
+            None => future.await,
+            Some(after) => tokio::time::timeout(after, future)
+                .await
+                .unwrap_or(Err(Error::Timeout { operation, after })),
+        }
     }
 
     /// Connect to `host`, given in any form `DOCKER_HOST` accepts, negotiating
@@ -184,7 +316,9 @@ impl Docker {
         let request = request
             .body(body)
             .map_err(|e| Error::invalid(format!("{operation}: {e}")))?;
-        let response = self.shared.transport.send(operation, request).await?;
+        let response = self
+            .within_limit(operation, self.shared.transport.send(operation, request))
+            .await?;
         if response.status().is_success() {
             return Ok(response);
         }
@@ -212,10 +346,13 @@ impl Docker {
         operation: &'static str,
         request: impl Future<Output = std::result::Result<ResponseValue<T>, RawError<E>>>,
     ) -> Result<ResponseValue<T>> {
-        match request.await {
-            Ok(response) => Ok(response),
-            Err(raw) => Err(from_raw(raw, operation, self.shared.transport.host()).await),
-        }
+        self.within_limit(operation, async {
+            match request.await {
+                Ok(response) => Ok(response),
+                Err(raw) => Err(from_raw(raw, operation, self.shared.transport.host()).await),
+            }
+        })
+        .await
     }
 
     /// The settled version and its client; the first caller negotiates and
@@ -254,272 +391,10 @@ impl Docker {
     }
 }
 
-/// Configuration for a [`Docker`] client.
-///
-/// ```no_run
-/// let docker = dockhand::Docker::builder()
-///     .host("tcp://127.0.0.1:2375")
-///     .api_version("1.41")
-///     .build()?;
-/// # Ok::<(), dockhand::Error>(())
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct DockerBuilder {
-    host: Option<String>,
-    api_version: Option<String>,
-    tls: bool,
-    tls_verify: Option<bool>,
-    cert_path: Option<PathBuf>,
-    ca_pem: Option<Vec<u8>>,
-    identity_pem: Option<(Vec<u8>, Vec<u8>)>,
-    ssh_options: Vec<String>,
-}
-
-impl DockerBuilder {
-    /// Start from the environment variables the docker CLI reads.
-    fn from_env_vars(var: impl Fn(&str) -> Option<String>) -> DockerBuilder {
-        let non_empty = |name: &str| var(name).filter(|value| !value.is_empty());
-        let verify = non_empty("DOCKER_TLS_VERIFY").is_some();
-        let tls = non_empty("DOCKER_TLS").is_some();
-        DockerBuilder {
-            host: non_empty("DOCKER_HOST"),
-            api_version: non_empty("DOCKER_API_VERSION"),
-            tls: tls || verify,
-            // As the docker CLI: `DOCKER_TLS` alone is TLS without verification.
-            tls_verify: (tls || verify).then_some(verify),
-            cert_path: non_empty("DOCKER_CERT_PATH").map(PathBuf::from),
-            ..DockerBuilder::default()
-        }
-    }
-
-    /// The daemon address, in any form `DOCKER_HOST` accepts.
-    pub fn host(mut self, host: impl Into<String>) -> Self {
-        self.host = Some(host.into());
-        self
-    }
-
-    /// Pin the API version (e.g. `"1.41"`) instead of negotiating it.
-    pub fn api_version(mut self, version: impl Into<String>) -> Self {
-        self.api_version = Some(version.into());
-        self
-    }
-
-    /// Use TLS to a `tcp://` host (as `DOCKER_TLS` does). Verification stays
-    /// on unless [`DockerBuilder::tls_verify`] turns it off.
-    pub fn tls(mut self, tls: bool) -> Self {
-        self.tls = tls;
-        self
-    }
-
-    /// `true`: use TLS and verify the daemon's certificate and name against
-    /// the CA (as `DOCKER_TLS_VERIFY` does). `false`: accept any certificate
-    /// (the docker CLI's `--tls` without `--tlsverify`); only for daemons
-    /// reached over a network you trust.
-    pub fn tls_verify(mut self, verify: bool) -> Self {
-        self.tls |= verify;
-        self.tls_verify = Some(verify);
-        self
-    }
-
-    /// The directory holding `ca.pem`, `cert.pem` and `key.pem`, as
-    /// `DOCKER_CERT_PATH` names it; implies TLS. Files given as PEM in code
-    /// take precedence over the directory's.
-    pub fn cert_path(mut self, path: impl Into<PathBuf>) -> Self {
-        self.cert_path = Some(path.into());
-        self
-    }
-
-    /// The CA certificate(s) to verify the daemon against, as PEM; implies TLS.
-    pub fn ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.ca_pem = Some(pem.into());
-        self
-    }
-
-    /// The client certificate (chain) and private key, as PEM, for daemons
-    /// started with `--tlsverify`; implies TLS.
-    pub fn client_identity_pem(
-        mut self,
-        cert: impl Into<Vec<u8>>,
-        key: impl Into<Vec<u8>>,
-    ) -> Self {
-        self.identity_pem = Some((cert.into(), key.into()));
-        self
-    }
-
-    /// Options for the `ssh` that reaches an `ssh://` host, placed before
-    /// the destination (e.g. `["-i", "/path/key", "-o", "StrictHostKeyChecking=yes"]`).
-    pub fn ssh_options<I, S>(mut self, options: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.ssh_options = options.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Validate the configuration and build the client. No connection is
-    /// made yet.
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] naming a malformed host or version, or a
-    /// TLS file that is missing, unreadable or not valid PEM.
-    pub fn build(self) -> Result<Docker> {
-        let mut host: DockerHost = self.host.as_deref().unwrap_or("").parse()?;
-        let tls = self.tls_settings(&mut host)?;
-        let pinned = self
-            .api_version
-            .as_deref()
-            .map(str::parse::<ApiVersion>)
-            .transpose()?;
-        let settings = TransportSettings {
-            tls,
-            ssh_options: self.ssh_options,
-        };
-        let transport = Transport::new(&host, &settings)?;
-        let unversioned = generated_client(&transport, GENERATED_BASE_URL);
-        Ok(Docker {
-            shared: Arc::new(Shared {
-                host,
-                transport,
-                pinned,
-                versioned: OnceCell::new(),
-                unversioned,
-            }),
-        })
-    }
-
-    /// The TLS settings for a TCP `host` (marking it as TLS), or `None` when
-    /// it is plain. TLS settings do not apply to Unix sockets and ssh, as
-    /// with the docker CLI.
-    fn tls_settings(&self, host: &mut DockerHost) -> Result<Option<TlsSettings>> {
-        let DockerHost::Tcp { tls: host_tls, .. } = host else {
-            return Ok(None);
-        };
-        let wanted = *host_tls
-            || self.tls
-            || self.cert_path.is_some()
-            || self.ca_pem.is_some()
-            || self.identity_pem.is_some();
-        if !wanted {
-            return Ok(None);
-        }
-        *host_tls = true;
-        let mut settings = TlsSettings {
-            verify: self.tls_verify.unwrap_or(true),
-            ca: self.ca_pem.clone().map(|pem| Pem::given("CA", pem)),
-            identity: self.identity_pem.clone().map(|(cert, key)| {
-                (
-                    Pem::given("client certificate", cert),
-                    Pem::given("client key", key),
-                )
-            }),
-        };
-        match &self.cert_path {
-            Some(dir) => settings.load_dir(dir, true)?,
-            None => {
-                if let Some(dir) = tls::default_cert_dir() {
-                    settings.load_dir(&dir, false)?;
-                }
-            }
-        }
-        Ok(Some(settings))
-    }
-}
-
 /// The generated client on `base_url`, sending through `transport`.
 fn generated_client(transport: &Transport, base_url: &str) -> raw::Client {
     // Only builds requests; `hooks.rs` hands them to the transport.
     static REQUEST_BUILDER: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
     let builder = REQUEST_BUILDER.get_or_init(reqwest::Client::new);
     raw::Client::new_with_client(base_url, builder.clone(), transport.clone())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    fn from_vars(vars: &[(&str, &str)]) -> Result<Docker> {
-        let vars: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        DockerBuilder::from_env_vars(|name| vars.get(name).cloned()).build()
-    }
-
-    #[test]
-    fn empty_environment_means_the_default_socket_and_negotiation() {
-        let docker = from_vars(&[]).unwrap();
-        assert_eq!(docker.host(), &DockerHost::default_unix());
-        assert_eq!(docker.negotiated_api_version(), None);
-    }
-
-    #[test]
-    fn empty_values_count_as_unset() {
-        let docker = from_vars(&[("DOCKER_HOST", ""), ("DOCKER_API_VERSION", "")]).unwrap();
-        assert_eq!(docker.host(), &DockerHost::default_unix());
-        assert_eq!(docker.negotiated_api_version(), None);
-    }
-
-    #[test]
-    fn docker_api_version_pins_the_version() {
-        let docker = from_vars(&[("DOCKER_API_VERSION", "1.43")]).unwrap();
-        assert_eq!(
-            docker.negotiated_api_version(),
-            Some(ApiVersion::new(1, 43))
-        );
-    }
-
-    #[test]
-    fn malformed_variables_are_invalid_arguments() {
-        for vars in [
-            [("DOCKER_HOST", "tcp://nohost")],
-            [("DOCKER_HOST", "fd://")],
-            [("DOCKER_API_VERSION", "latest")],
-        ] {
-            let err = from_vars(&vars).unwrap_err();
-            assert!(
-                matches!(err, Error::InvalidArgument { .. }),
-                "{vars:?}: {err:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn tls_verify_with_a_cert_path_lacking_files_names_the_missing_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let err = from_vars(&[
-            ("DOCKER_HOST", "tcp://h:2376"),
-            ("DOCKER_TLS_VERIFY", "1"),
-            ("DOCKER_CERT_PATH", dir.path().to_str().unwrap()),
-        ])
-        .unwrap_err();
-        assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
-        assert!(err.to_string().contains("ca.pem"), "{err}");
-    }
-
-    #[test]
-    fn docker_tls_alone_is_tls_without_verification() {
-        let builder =
-            DockerBuilder::from_env_vars(|name| (name == "DOCKER_TLS").then(|| "1".into()));
-        assert!(builder.tls);
-        assert_eq!(builder.tls_verify, Some(false));
-        let docker = DockerBuilder {
-            host: Some("tcp://h:2376".into()),
-            ..builder
-        }
-        .build()
-        .unwrap();
-        assert_eq!(docker.host().to_string(), "https://h:2376");
-    }
-
-    #[test]
-    fn tls_settings_do_not_apply_to_unix_sockets() {
-        let docker = from_vars(&[
-            ("DOCKER_TLS_VERIFY", "1"),
-            ("DOCKER_CERT_PATH", "/nonexistent"),
-        ])
-        .unwrap();
-        assert_eq!(docker.host(), &DockerHost::default_unix());
-    }
 }

@@ -10,7 +10,7 @@
 mod from_raw;
 
 pub(crate) use from_raw::{
-    from_raw, from_status, location, DaemonMessage, FailedExchange, ERROR_BODY_LIMIT,
+    error_message, from_raw, from_status, location, DaemonMessage, FailedExchange, ERROR_BODY_LIMIT,
 };
 
 use crate::ApiVersion;
@@ -81,6 +81,17 @@ pub enum Error {
     InvalidArgument {
         /// What is wrong with the input, naming the value.
         message: String,
+    },
+
+    /// A docker CLI context that does not exist was asked for
+    /// (`DOCKER_CONTEXT`, `currentContext` in `config.json`, or
+    /// [`Docker::from_context`](crate::Docker::from_context)).
+    #[error("context {name:?} not found (no such context in {})", store.display())]
+    ContextNotFound {
+        /// The context's name.
+        name: String,
+        /// The context store searched (`<config dir>/contexts`).
+        store: std::path::PathBuf,
     },
 
     /// The daemon speaks an API version older than dockhand supports.

@@ -91,7 +91,9 @@ impl Docker {
         let request = request
             .body(RequestBody::from(json_body.unwrap_or_default()))
             .map_err(|e| Error::invalid(format!("{operation}: {e}")))?;
-        let mut response = self.transport().upgrade(operation, request).await?;
+        let mut response = self
+            .within_limit(operation, self.transport().upgrade(operation, request))
+            .await?;
         if response.status() != http::StatusCode::SWITCHING_PROTOCOLS {
             return Err(from_status(
                 operation,

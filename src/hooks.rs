@@ -11,9 +11,10 @@
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{HeaderValue, CONNECTION, UPGRADE};
 
-use crate::error::FailedExchange;
+use crate::error::{error_message, location, FailedExchange, ERROR_BODY_LIMIT};
 use crate::raw;
-use crate::transport::Transport;
+use crate::transport::{ResponseBody, Transport};
+use crate::{Error, Result};
 
 /// The operations whose generated request must ask for the upgrade the
 /// daemon answers `101` to (the spec does not say so).
@@ -48,14 +49,47 @@ impl ClientHooks<Transport> for raw::Client {
                 .await
                 .map(|response| response.map(reqwest::Body::from))
         } else {
-            transport
-                .send(info.operation_id, request)
-                .await
-                .map(|response| response.map(|body| body.into_reqwest()))
+            match transport.send(info.operation_id, request).await {
+                Ok(response) if !response.status().is_success() => {
+                    error_answer(response, transport, info.operation_id).await
+                }
+                Ok(response) => Ok(response.map(ResponseBody::into_reqwest)),
+                Err(error) => Err(error),
+            }
         };
         Ok(match result {
             Ok(response) => reqwest::Response::from(response),
             Err(error) => FailedExchange::into_response(error),
         })
     }
+}
+
+/// An error answer as the generated client expects it: a JSON
+/// `{"message": …}` whatever the daemon sent (Podman and proxies answer
+/// some errors in plain text; a redirect's body says nothing useful), read
+/// from at most [`ERROR_BODY_LIMIT`] bytes, so an endless error body costs
+/// nothing and the status is never lost to a decode error.
+async fn error_answer(
+    response: http::Response<ResponseBody>,
+    transport: &Transport,
+    operation: &'static str,
+) -> Result<http::Response<reqwest::Body>> {
+    let (mut parts, body) = response.into_parts();
+    let (text, _) = body
+        .read_up_to(ERROR_BODY_LIMIT)
+        .await
+        .map_err(|source| Error::transport(transport.host(), operation, source))?;
+    let message = error_message(
+        parts.status.as_u16(),
+        location(&parts.headers).as_deref(),
+        &text,
+    );
+    let json = serde_json::json!({ "message": message }).to_string();
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    parts.headers.remove(http::header::TRANSFER_ENCODING);
+    parts.headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(http::Response::from_parts(parts, reqwest::Body::from(json)))
 }

@@ -26,8 +26,11 @@
 //!   not cover yet. Its model types are re-exported as [`models`].
 
 mod auth;
+mod builder;
 mod client;
 mod container;
+mod context;
+mod discovery;
 mod error;
 mod filters;
 mod hijack;
@@ -41,7 +44,9 @@ mod transport;
 mod version;
 
 pub use auth::{Credentials, DockerConfig, DOCKER_HUB_AUTH_KEY};
-pub use client::{Docker, DockerBuilder};
+pub use builder::{DockerBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use client::Docker;
+pub use context::{DockerContext, DEFAULT_CONTEXT};
 pub use container::{
     ArchiveBody, AttachOptions, ChangeKind, CommitOptions, Container, ContainerAttrs,
     ContainerExit, ContainerOptions, ContainerStatus, Containers, Exec, ExecOptions, ExecOutput,

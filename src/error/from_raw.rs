@@ -95,7 +95,6 @@ pub(crate) async fn from_raw<E: DaemonMessage>(
                 return error.with_operation(operation);
             }
             let status = response.status().as_u16();
-            let location = location(response.headers());
             let mut body = Vec::new();
             while body.len() < ERROR_BODY_LIMIT {
                 match response.chunk().await {
@@ -104,7 +103,8 @@ pub(crate) async fn from_raw<E: DaemonMessage>(
                     Err(source) => return transport(source),
                 }
             }
-            from_status(operation, status, location.as_deref(), &body)
+            // The hook made the body a JSON message (redirects included).
+            by_status(operation, status, message_from_body(status, &body))
         }
         RawError::Custom(message) => Error::Transport {
             host: host.to_owned(),
@@ -122,14 +122,21 @@ pub(crate) fn from_status(
     location: Option<&str>,
     body: &[u8],
 ) -> Error {
-    let mut message = message_from_body(status, body);
+    by_status(operation, status, error_message(status, location, body))
+}
+
+/// The message of a non-success answer: the daemon's (JSON `message`, or
+/// the body text, or the reason phrase), and for a redirect where it
+/// pointed.
+pub(crate) fn error_message(status: u16, location: Option<&str>, body: &[u8]) -> String {
+    let message = message_from_body(status, body);
     if (300..400).contains(&status) && status != 304 {
-        message = format!(
+        return format!(
             "the daemon redirected to {} ({message}); dockhand does not follow redirects",
             location.unwrap_or("an unnamed location")
         );
     }
-    by_status(operation, status, message)
+    message
 }
 
 /// A response's `Location` header, if it has a readable one.

@@ -18,9 +18,6 @@ use tokio::net::{TcpStream, UnixStream};
 use super::ssh::{SshCommand, SshStream};
 use crate::BoxError;
 
-/// How long establishing a TCP connection (and its TLS handshake) may take.
-const TCP_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// The byte stream a daemon connection is, whatever its transport.
 pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
 
@@ -34,12 +31,18 @@ pub(crate) type BoxedIo = TokioIo<Box<dyn Io>>;
 pub(crate) enum Connector {
     /// A Unix domain socket.
     Unix(PathBuf),
-    /// Plain TCP to `host:port`.
-    Tcp { host: String, port: u16 },
-    /// TLS over TCP, verified (or not) as the configuration says.
+    /// Plain TCP to `host:port`, connected within `timeout`.
+    Tcp {
+        host: String,
+        port: u16,
+        timeout: Duration,
+    },
+    /// TLS over TCP, verified (or not) as the configuration says; connected
+    /// and handshaken within `timeout` each.
     Tls {
         host: String,
         port: u16,
+        timeout: Duration,
         server_name: ServerName<'static>,
         config: Arc<rustls::ClientConfig>,
     },
@@ -51,7 +54,7 @@ impl std::fmt::Debug for Connector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Connector::Unix(path) => write!(f, "Unix({})", path.display()),
-            Connector::Tcp { host, port } => write!(f, "Tcp({host}:{port})"),
+            Connector::Tcp { host, port, .. } => write!(f, "Tcp({host}:{port})"),
             Connector::Tls { host, port, .. } => write!(f, "Tls({host}:{port})"),
             Connector::Ssh(command) => write!(f, "Ssh({command:?})"),
         }
@@ -68,19 +71,24 @@ impl Connector {
                     .await
                     .map_err(|e| with_context(e, &format!("connecting to {}", path.display())))?,
             ),
-            Connector::Tcp { host, port } => Box::new(tcp(host, *port).await?),
+            Connector::Tcp {
+                host,
+                port,
+                timeout,
+            } => Box::new(tcp(host, *port, *timeout).await?),
             Connector::Tls {
                 host,
                 port,
+                timeout,
                 server_name,
                 config,
             } => {
-                let tcp = tcp(host, *port).await?;
+                let tcp = tcp(host, *port, *timeout).await?;
                 let handshake = tokio_rustls::TlsConnector::from(Arc::clone(config))
                     .connect(server_name.clone(), tcp);
-                let tls = tokio::time::timeout(TCP_CONNECT_TIMEOUT, handshake)
+                let tls = tokio::time::timeout(*timeout, handshake)
                     .await
-                    .map_err(|_| timed_out("the TLS handshake", host, *port))?
+                    .map_err(|_| timed_out("the TLS handshake", host, *port, *timeout))?
                     .map_err(|e| tls_error(e, host, *port))?;
                 Box::new(tls)
             }
@@ -90,23 +98,19 @@ impl Connector {
     }
 }
 
-/// Connect over TCP within [`TCP_CONNECT_TIMEOUT`], with Nagle off (requests
-/// are small and answered at once).
-async fn tcp(host: &str, port: u16) -> Result<TcpStream, BoxError> {
-    let stream = tokio::time::timeout(TCP_CONNECT_TIMEOUT, TcpStream::connect((host, port)))
+/// Connect over TCP within `limit`, with Nagle off (requests are small and
+/// answered at once).
+async fn tcp(host: &str, port: u16, limit: Duration) -> Result<TcpStream, BoxError> {
+    let stream = tokio::time::timeout(limit, TcpStream::connect((host, port)))
         .await
-        .map_err(|_| timed_out("connecting", host, port))?
+        .map_err(|_| timed_out("connecting", host, port, limit))?
         .map_err(|e| with_context(e, &format!("connecting to {host}:{port}")))?;
     stream.set_nodelay(true)?;
     Ok(stream)
 }
 
-fn timed_out(what: &str, host: &str, port: u16) -> BoxError {
-    format!(
-        "{what} to {host}:{port} took longer than {} s",
-        TCP_CONNECT_TIMEOUT.as_secs()
-    )
-    .into()
+fn timed_out(what: &str, host: &str, port: u16, limit: Duration) -> BoxError {
+    format!("{what} to {host}:{port} took longer than {limit:?}").into()
 }
 
 /// An I/O error with what was being done, keeping its kind.

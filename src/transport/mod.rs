@@ -53,12 +53,17 @@ const GENERATED_VERSION_HEADER: &str = "api-version";
 const UPGRADE_ERROR_BODY_LIMIT: usize = 64 * 1024;
 
 /// How to reach the daemon beyond its address: TLS material and ssh options.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct TransportSettings {
     /// TLS for a TCP host; `None` for plain TCP.
     pub(crate) tls: Option<TlsSettings>,
     /// Extra arguments for `ssh` (before the destination).
     pub(crate) ssh_options: Vec<String>,
+    /// How long a TCP connect (with its TLS handshake) or ssh's may take.
+    pub(crate) connect_timeout: std::time::Duration,
+    /// Added to a failed connect's error: where else the daemon was
+    /// looked for (discovery found none).
+    pub(crate) unreachable_hint: Option<String>,
 }
 
 /// Connections to one daemon. Cheap to clone; clones share the pool.
@@ -76,6 +81,7 @@ struct Shared {
     /// A path every request goes under (`tcp://host:port/prefix`).
     path_prefix: String,
     pool: Arc<Pool>,
+    unreachable_hint: Option<String>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -108,10 +114,12 @@ impl Transport {
                     None => Connector::Tcp {
                         host: name.clone(),
                         port: *port,
+                        timeout: settings.connect_timeout,
                     },
                     Some(tls) => Connector::Tls {
                         host: name.clone(),
                         port: *port,
+                        timeout: settings.connect_timeout,
                         server_name: tls::server_name(name)?,
                         config: tls.client_config()?,
                     },
@@ -121,6 +129,7 @@ impl Transport {
             DockerHost::Ssh { user, host, port } => (
                 Connector::Ssh(Arc::new(SshCommand {
                     program: "ssh".to_owned(),
+                    connect_timeout: settings.connect_timeout,
                     options: settings.ssh_options.clone(),
                     user: user.clone(),
                     host: host.clone(),
@@ -139,6 +148,7 @@ impl Transport {
                 authority,
                 path_prefix: path_prefix.to_owned(),
                 pool: Arc::default(),
+                unreachable_hint: settings.unreachable_hint.clone(),
             }),
         })
     }
@@ -243,9 +253,22 @@ impl Transport {
 
     /// A new connection, handshaken.
     async fn dial(&self) -> std::result::Result<Conn, BoxError> {
-        let io = self.shared.connector.connect().await?;
+        let io = self.connect().await?;
         let (sender, connection) = http1::handshake(io).await?;
         Ok(Conn { sender, connection })
+    }
+
+    /// A new byte stream to the daemon; a failure says where else the
+    /// daemon was looked for, if discovery looked.
+    async fn connect(&self) -> std::result::Result<connector::BoxedIo, BoxError> {
+        self.shared
+            .connector
+            .connect()
+            .await
+            .map_err(|error| match &self.shared.unreachable_hint {
+                Some(hint) => format!("{error}; {hint}").into(),
+                None => error,
+            })
     }
 
     /// Send on `conn`, driving it here until the answer's head arrives.
@@ -307,7 +330,7 @@ impl Transport {
         &self,
         request: Request<RequestBody>,
     ) -> std::result::Result<Response<Bytes>, BoxError> {
-        let io = self.shared.connector.connect().await?;
+        let io = self.connect().await?;
         let (mut sender, connection) = http1::handshake(io).await?;
         let mut connection = connection.with_upgrades();
         let mut connection_done = false;

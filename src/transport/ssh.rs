@@ -25,6 +25,8 @@ const STDERR_LIMIT: usize = 4096;
 pub(crate) struct SshCommand {
     /// The ssh program (`ssh`, found on PATH).
     pub(crate) program: String,
+    /// ssh's `ConnectTimeout`.
+    pub(crate) connect_timeout: std::time::Duration,
     /// Options the caller added (e.g. `-i key`), before the destination.
     pub(crate) options: Vec<String>,
     pub(crate) user: Option<String>,
@@ -37,7 +39,8 @@ impl SshCommand {
     /// TTY, a bounded connect time, and (unlike the CLI) batch mode, since
     /// there is no terminal to answer a password prompt.
     pub(crate) fn args(&self) -> Vec<String> {
-        let mut args: Vec<String> = ["-T", "-o", "ConnectTimeout=30", "-o", "BatchMode=yes"]
+        let connect_timeout = format!("ConnectTimeout={}", self.connect_timeout.as_secs().max(1));
+        let mut args: Vec<String> = ["-T", "-o", &connect_timeout, "-o", "BatchMode=yes"]
             .map(String::from)
             .into();
         args.extend(self.options.iter().cloned());
@@ -164,6 +167,7 @@ mod tests {
     fn arguments_follow_the_docker_cli() {
         let command = SshCommand {
             program: "ssh".into(),
+            connect_timeout: std::time::Duration::from_secs(30),
             options: vec!["-i".into(), "/k".into()],
             user: Some("me".into()),
             host: "build.example".into(),
@@ -192,6 +196,7 @@ mod tests {
             program: "sh".into(),
             // `sh -T …` fails at once with a message on stderr, as a
             // refused ssh would.
+            connect_timeout: std::time::Duration::from_secs(30),
             options: Vec::new(),
             user: None,
             host: "h".into(),

@@ -101,7 +101,7 @@ async fn body_text(response: Response<ResponseBody>) -> String {
 #[tokio::test]
 async fn requests_reuse_one_kept_alive_connection() {
     let (_dir, host, seen) = serve(|n| ok(&format!("{{\"n\":{n}}}")), usize::MAX);
-    let transport = Transport::new(&host, &TransportSettings::default()).unwrap();
+    let transport = Transport::new(&host, &settings()).unwrap();
     for n in 0..5 {
         let response = transport.send("Test", get("/v1.41/info")).await.unwrap();
         assert_eq!(body_text(response).await, format!("{{\"n\":{n}}}"));
@@ -113,7 +113,7 @@ async fn requests_reuse_one_kept_alive_connection() {
 #[tokio::test]
 async fn the_wire_carries_origin_form_host_and_no_generated_version_header() {
     let (_dir, host, seen) = serve(|_| ok("{}"), usize::MAX);
-    let transport = Transport::new(&host, &TransportSettings::default()).unwrap();
+    let transport = Transport::new(&host, &settings()).unwrap();
     let mut request = get("http://docker/v1.41/containers/json?all=true");
     request
         .headers_mut()
@@ -133,7 +133,7 @@ async fn the_wire_carries_origin_form_host_and_no_generated_version_header() {
 async fn a_connection_the_daemon_closed_is_not_reused() {
     // Each connection answers once and closes; every request still succeeds.
     let (_dir, host, seen) = serve(|_| ok("{}"), 1);
-    let transport = Transport::new(&host, &TransportSettings::default()).unwrap();
+    let transport = Transport::new(&host, &settings()).unwrap();
     for _ in 0..3 {
         let response = transport.send("Test", get("/v1.41/info")).await.unwrap();
         body_text(response).await;
@@ -151,7 +151,7 @@ async fn a_redirect_is_returned_not_followed() {
         },
         usize::MAX,
     );
-    let transport = Transport::new(&host, &TransportSettings::default()).unwrap();
+    let transport = Transport::new(&host, &settings()).unwrap();
     let response = transport
         .send(
             "Test",
@@ -169,7 +169,7 @@ async fn a_body_dropped_early_closes_its_connection() {
         |_| "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n".to_owned(),
         usize::MAX,
     );
-    let transport = Transport::new(&host, &TransportSettings::default()).unwrap();
+    let transport = Transport::new(&host, &settings()).unwrap();
     let response = transport.send("Test", get("/v1.41/logs")).await.unwrap();
     let mut body = response.into_body();
     assert_eq!(&body.next().await.unwrap().unwrap()[..], b"abc");
@@ -182,7 +182,7 @@ async fn a_body_dropped_early_closes_its_connection() {
 #[tokio::test]
 async fn idle_connections_are_capped() {
     let (_dir, host, _seen) = serve(|_| ok("{}"), usize::MAX);
-    let transport = Transport::new(&host, &TransportSettings::default()).unwrap();
+    let transport = Transport::new(&host, &settings()).unwrap();
     let calls = (0..40).map(|_| async {
         let response = transport.send("Test", get("/v1.41/info")).await.unwrap();
         // Hold every connection at once before any goes back.
@@ -201,7 +201,7 @@ async fn a_missing_socket_says_so() {
     let host = DockerHost::Unix {
         path: "/nonexistent/dockhand.sock".into(),
     };
-    let transport = Transport::new(&host, &TransportSettings::default()).unwrap();
+    let transport = Transport::new(&host, &settings()).unwrap();
     let err = transport
         .send("SystemPing", get("/_ping"))
         .await
@@ -218,10 +218,19 @@ async fn a_refused_tcp_port_says_so() {
     let port = listener.local_addr().unwrap().port();
     drop(listener);
     let host: DockerHost = format!("tcp://127.0.0.1:{port}").parse().unwrap();
-    let transport = Transport::new(&host, &TransportSettings::default()).unwrap();
+    let transport = Transport::new(&host, &settings()).unwrap();
     let err = transport
         .send("SystemPing", get("/_ping"))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("Connection refused"), "{err}");
+}
+
+fn settings() -> TransportSettings {
+    TransportSettings {
+        tls: None,
+        ssh_options: Vec::new(),
+        connect_timeout: std::time::Duration::from_secs(10),
+        unreachable_hint: None,
+    }
 }

@@ -73,15 +73,21 @@ pub struct RecordingProxy {
     log: Arc<Mutex<Vec<String>>>,
     scripts: Arc<Mutex<HashMap<String, Scripted>>>,
     accept: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl RecordingProxy {
     /// Listen in front of the daemon socket `upstream`.
     pub fn start(upstream: &Path) -> RecordingProxy {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let socket = dir.path().join("proxy.sock");
-        let listener = UnixListener::bind(&socket).expect("the proxy socket");
+        let mut proxy = RecordingProxy::start_at(upstream, &dir.path().join("proxy.sock"));
+        proxy._dir = Some(dir);
+        proxy
+    }
+
+    /// Listen at `socket` (its directory must exist) in front of `upstream`.
+    pub fn start_at(upstream: &Path, socket: &Path) -> RecordingProxy {
+        let listener = UnixListener::bind(socket).expect("the proxy socket");
         let log = Arc::new(Mutex::new(Vec::new()));
         let scripts = Arc::new(Mutex::new(HashMap::new()));
         let (upstream, seen, scripted) = (upstream.to_owned(), log.clone(), scripts.clone());
@@ -100,7 +106,7 @@ impl RecordingProxy {
             log,
             scripts,
             accept,
-            _dir: dir,
+            _dir: None,
         }
     }
 
