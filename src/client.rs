@@ -80,6 +80,9 @@ struct Shared {
     default_timeout: Option<Duration>,
     /// Set once, by the first request: the version and a client bound to it.
     versioned: OnceCell<Versioned>,
+    /// Whether the daemon is Podman: from the negotiation's ping, or a ping
+    /// of its own when the version is pinned.
+    podman: OnceCell<bool>,
     /// A client for the unversioned endpoints (`/_ping`).
     unversioned: raw::Client,
 }
@@ -185,6 +188,7 @@ impl Docker {
                 pinned: parts.pinned,
                 default_timeout: parts.timeout,
                 versioned: OnceCell::new(),
+                podman: OnceCell::new(),
                 unversioned,
             }),
             timeout: None,
@@ -375,9 +379,31 @@ impl Docker {
             .await
     }
 
+    /// Whether the daemon is Podman serving the Docker API (its `/_ping`
+    /// says so); asked once and remembered.
+    ///
+    /// # Errors
+    /// [`Error::Transport`] when the daemon cannot be reached.
+    ///
+    /// ```no_run
+    /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
+    /// if docker.is_podman().await? {
+    ///     println!("talking to Podman");
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn is_podman(&self) -> Result<bool> {
+        self.shared
+            .podman
+            .get_or_try_init(|| async { Ok(self.ping().await?.is_podman()) })
+            .await
+            .copied()
+    }
+
     /// Ask the daemon which version it speaks and pick the one to use.
     async fn negotiate(&self) -> Result<ApiVersion> {
         let ping = self.ping().await?;
+        let _ = self.shared.podman.set(ping.is_podman());
         // A daemon that does not say predates version reporting (API 1.24 and
         // older, as the docker CLI assumes), so it is below our minimum.
         let daemon = ping.api_version.unwrap_or(ApiVersion::new(1, 24));

@@ -19,6 +19,9 @@ pub struct Ping {
     pub builder_version: Option<String>,
     /// The node's swarm state, e.g. `inactive` (`Swarm`; API 1.44+).
     pub swarm: Option<String>,
+    /// Podman's own API version (`Libpod-Api-Version`), when the daemon is
+    /// Podman serving the Docker API.
+    pub libpod_api_version: Option<String>,
 }
 
 impl Ping {
@@ -38,7 +41,19 @@ impl Ping {
             experimental: text("docker-experimental").is_some_and(|v| v == "true"),
             builder_version: text("builder-version"),
             swarm: text("swarm"),
+            libpod_api_version: text("libpod-api-version").or_else(|| {
+                // Older Podman names itself only in the `Server` header.
+                text("server")
+                    .filter(|server| server.starts_with("Libpod"))
+                    .map(|server| server.trim_start_matches("Libpod/").to_owned())
+            }),
         }
+    }
+
+    /// Whether the daemon is Podman (its compatibility API differs from
+    /// Docker's in places dockhand works around; see the README).
+    pub fn is_podman(&self) -> bool {
+        self.libpod_api_version.is_some()
     }
 }
 
@@ -135,5 +150,21 @@ mod tests {
         assert!(!ping.experimental);
         assert_eq!(ping.builder_version, None);
         assert_eq!(ping.swarm, None);
+        assert!(!ping.is_podman());
+    }
+
+    #[test]
+    fn podman_is_recognised_by_its_headers() {
+        let mut headers = HeaderMap::new();
+        headers.insert("Libpod-Api-Version", HeaderValue::from_static("4.3.1"));
+        assert!(Ping::from_headers(&headers).is_podman());
+        let mut headers = HeaderMap::new();
+        headers.insert("Server", HeaderValue::from_static("Libpod/4.3.1 (linux)"));
+        assert!(Ping::from_headers(&headers).is_podman());
+        headers.insert(
+            "Server",
+            HeaderValue::from_static("Docker/20.10.24 (linux)"),
+        );
+        assert!(!Ping::from_headers(&headers).is_podman());
     }
 }
