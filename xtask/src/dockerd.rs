@@ -81,7 +81,7 @@ struct TlsListener {
 }
 
 /// A dockerd this process started.
-struct Owned {
+pub(crate) struct Owned {
     child: Child,
     paths: Paths,
     /// Held until the daemon is stopped or kept.
@@ -133,6 +133,31 @@ pub fn ensure(repo: &Path, also_install: &[Package]) -> Result<Daemon> {
 }
 
 impl Daemon {
+    /// A dockerd this process just spawned at `host` (a unix socket of
+    /// `paths`), without a TLS listener: one of the extra daemons of the
+    /// test matrix (see `matrix`). Stopped when dropped, like ours.
+    pub(crate) fn spawned(host: String, child: Child, paths: Paths, lock: File) -> Daemon {
+        Daemon {
+            host,
+            ours: true,
+            tls: None,
+            owned: Some(Owned {
+                child,
+                paths,
+                _lock: lock,
+            }),
+        }
+    }
+
+    /// What the daemon says it is, for the test summary: `20.10.24 (API
+    /// 1.41)`, or `unknown version` when `/version` does not answer.
+    pub fn describe(&self) -> String {
+        Endpoint::parse(&self.host)
+            .ok()
+            .and_then(|endpoint| version(&endpoint))
+            .unwrap_or_else(|| "unknown version".to_owned())
+    }
+
     /// Points `cmd` at this daemon the way the tests and examples expect:
     /// `DOCKER_HOST`, the busybox to import as the test image, and the flag
     /// that makes integration tests fail rather than skip without a daemon.
@@ -203,7 +228,7 @@ impl Daemon {
 
     /// Waits until the dockerd this process just started answers, or fails
     /// with the end of its log.
-    fn wait_until_ready(&mut self) -> Result<()> {
+    pub(crate) fn wait_until_ready(&mut self) -> Result<()> {
         let owned = self
             .owned
             .as_mut()
@@ -414,28 +439,50 @@ pub(crate) fn listening(port: u16) -> bool {
 }
 
 /// The files of a dockerd that the xtask starts for one repository.
-struct Paths {
+pub(crate) struct Paths {
     /// `<repo>/.dockhand`: data root, log and certificates, which may be long.
-    state: PathBuf,
-    data: PathBuf,
-    log: PathBuf,
-    tls: PathBuf,
+    pub(crate) state: PathBuf,
+    pub(crate) data: PathBuf,
+    pub(crate) log: PathBuf,
+    pub(crate) tls: PathBuf,
     /// Sockets, pidfile and exec root, whose paths must stay short.
-    run: PathBuf,
-    exec: PathBuf,
-    socket: PathBuf,
-    pidfile: PathBuf,
-    lock: PathBuf,
+    pub(crate) run: PathBuf,
+    pub(crate) exec: PathBuf,
+    pub(crate) socket: PathBuf,
+    pub(crate) pidfile: PathBuf,
+    pub(crate) lock: PathBuf,
     /// Present, holding the pid, while a kept daemon runs.
-    kept: PathBuf,
+    pub(crate) kept: PathBuf,
     /// The port of the TLS listener of the dockerd that runs.
-    tls_port: PathBuf,
+    pub(crate) tls_port: PathBuf,
 }
 
 impl Paths {
     fn for_repo(repo: &Path) -> Paths {
         let state = state_dir(repo);
         let run = runtime_dir(repo, &state);
+        Paths {
+            data: state.join("data"),
+            log: state.join("dockerd.log"),
+            tls: state.join("tls"),
+            exec: run.join("exec"),
+            socket: run.join("docker.sock"),
+            pidfile: run.join("dockerd.pid"),
+            lock: run.join("lock"),
+            kept: run.join("kept"),
+            tls_port: run.join("tls-port"),
+            state,
+            run,
+        }
+    }
+
+    /// The files of the matrix daemon `name` (see `matrix`): everything
+    /// under `<repo>/.dockhand/daemons/<name>`, its sockets in a runtime
+    /// directory of its own. It has no TLS listener: `tls` and `tls_port`
+    /// are never written.
+    pub(crate) fn for_matrix(repo: &Path, name: &str) -> Paths {
+        let state = state_dir(repo).join("daemons").join(name);
+        let run = short_dir(repo, state.join("run"), &format!("-{name}"));
         Paths {
             data: state.join("data"),
             log: state.join("dockerd.log"),
@@ -461,12 +508,17 @@ pub(crate) fn state_dir(repo: &Path) -> PathBuf {
 /// in /tmp named after a hash of the repository path, so each checkout still
 /// gets its own.
 pub(crate) fn runtime_dir(repo: &Path, state: &Path) -> PathBuf {
-    let local = state.join("run");
+    short_dir(repo, state.join("run"), "")
+}
+
+/// `local` when dockerd's sockets fit below it, else
+/// `/tmp/dockhand-<hash of repo><suffix>`.
+fn short_dir(repo: &Path, local: PathBuf, suffix: &str) -> PathBuf {
     if local.join(LONGEST_SOCKET).as_os_str().len() <= SOCKET_PATH_MAX {
         return local;
     }
     let hash = fnv1a(repo.as_os_str().as_encoded_bytes());
-    PathBuf::from(format!("/tmp/dockhand-{hash:016x}"))
+    PathBuf::from(format!("/tmp/dockhand-{hash:016x}{suffix}"))
 }
 
 /// FNV-1a: stable across Rust releases, unlike std's `DefaultHasher`, so a
@@ -499,14 +551,14 @@ pub(crate) fn lock(path: &Path) -> Result<File> {
 }
 
 /// The pid of a live dockerd that uses our pidfile, if any.
-fn running_dockerd(paths: &Paths) -> Option<u32> {
+pub(crate) fn running_dockerd(paths: &Paths) -> Option<u32> {
     let pid = read_pid(&paths.pidfile)?;
     (pid_alive(pid) && cmdline_mentions(pid, &paths.pidfile)).then_some(pid)
 }
 
 /// Stops the containerd that a killed dockerd left running, found by the
 /// pidfile dockerd keeps for it in the exec root.
-fn stop_leftover_containerd(paths: &Paths) {
+pub(crate) fn stop_leftover_containerd(paths: &Paths) {
     let pidfile = paths.exec.join("containerd/containerd.pid");
     if let Some(pid) = read_pid(&pidfile) {
         if pid_alive(pid) && cmdline_mentions(pid, &paths.exec) {
@@ -588,7 +640,7 @@ fn cmdline_mentions(pid: u32, path: &Path) -> bool {
 /// (dockerd bind-mounts its data root onto itself, network namespaces and
 /// container filesystems), and the exec root. The data root stays: its images make the
 /// next start faster. Best effort: the next start clears again.
-fn clean_up(paths: &Paths) {
+pub(crate) fn clean_up(paths: &Paths) {
     for file in [&paths.socket, &paths.pidfile, &paths.kept, &paths.tls_port] {
         let _ = fs::remove_file(file);
     }
@@ -648,7 +700,7 @@ fn mount_point(line: &str) -> Option<PathBuf> {
 }
 
 /// PATH plus the sbin directories, where dockerd finds iptables.
-fn path_with_sbin() -> std::ffi::OsString {
+pub(crate) fn path_with_sbin() -> std::ffi::OsString {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();
     for sbin in ["/usr/local/sbin", "/usr/sbin", "/sbin"] {
@@ -705,6 +757,29 @@ impl Endpoint {
         }
         bail!("DOCKER_HOST={host}: the tests need a unix:// or tcp:// address")
     }
+}
+
+/// `Version (API ApiVersion)` from the daemon's `GET /version`.
+fn version(endpoint: &Endpoint) -> Option<String> {
+    let Endpoint::Unix(path) = endpoint else {
+        return None;
+    };
+    let mut stream = std::os::unix::net::UnixStream::connect(path).ok()?;
+    stream.set_read_timeout(Some(PING_TIMEOUT)).ok()?;
+    // HTTP/1.0, so that the answer is not chunked and ends with the
+    // connection.
+    stream
+        .write_all(b"GET /version HTTP/1.0\r\nHost: docker\r\n\r\n")
+        .ok()?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).ok()?;
+    let start = answer.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let body: serde_json::Value = serde_json::from_slice(&answer[start..]).ok()?;
+    Some(format!(
+        "{} (API {})",
+        body["Version"].as_str()?,
+        body["ApiVersion"].as_str()?
+    ))
 }
 
 /// Whether a daemon answers `GET /_ping` with 200 at `endpoint`.

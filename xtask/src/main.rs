@@ -5,12 +5,14 @@
 //!   `regen --all-versions [DIR]` converts and compiles every upstream version.
 //! - `test [-- CARGO_TEST_ARGS]`: install what the tests need, bring up a
 //!   dockerd (with a TLS listener) when none answers and an sshd, run every
-//!   test against them, tear them down.
+//!   test against them and the integration tests against newer dockerds
+//!   from Debian (see `matrix`), tear them down.
 //! - `quickstart`: the same daemon handling, then the quickstart example.
 
 use anyhow::{bail, Result};
 
 mod dockerd;
+mod matrix;
 mod packages;
 mod quickstart;
 mod regen;
