@@ -287,6 +287,47 @@ async fn volumes_mounts_and_tmpfs() {
 }
 
 #[tokio::test]
+async fn an_anonymous_volume_is_named_and_shared_through_volumes_from() {
+    let docker = common::docker().await;
+    let mut cleanup = Cleanup::default();
+    let image = common::busybox(&docker).await;
+    let name = cleanup.container("opt-anon");
+    let options =
+        labelled(&name)
+            .volumes(["/data"])
+            .command(["sh", "-c", "echo kept > /data/file"]);
+    let inspect = create(&docker, &options).await;
+    // As `docker run -v /data`: a container volume, not a bind.
+    assert_eq!(host_config(&inspect).binds, None);
+    let volume = inspect
+        .mounts
+        .iter()
+        .flatten()
+        .find(|m| m.destination.as_deref() == Some("/data"))
+        .expect("/data is mounted");
+    assert!(
+        volume.name.as_deref().is_some_and(|n| !n.is_empty()),
+        "{volume:?}"
+    );
+    let writer = docker.containers().get(&name).await.unwrap();
+    writer.start().await.unwrap();
+    writer.wait(WaitOptions::new()).await.unwrap();
+
+    let reader = cleanup.container("opt-anon-from");
+    let output = docker
+        .containers()
+        .run(
+            image,
+            &labelled(&reader)
+                .volumes_from([name.as_str()])
+                .command("cat /data/file"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(output, b"kept\n");
+}
+
+#[tokio::test]
 async fn restart_health_and_logging() {
     let docker = common::docker().await;
     let mut cleanup = Cleanup::default();
@@ -492,6 +533,13 @@ async fn invalid_options_fail_before_any_request() {
             "volumes",
         ),
         (ContainerOptions::new().command("echo 'unclosed"), "command"),
+        (
+            // dockerd refuses this pair; dockhand says so first.
+            ContainerOptions::new()
+                .nano_cpus(500_000_000)
+                .cpu_period(100_000),
+            "nano_cpus",
+        ),
     ] {
         let name = cleanup.container("opt-invalid");
         let err = docker
@@ -510,13 +558,20 @@ async fn options_newer_than_the_daemon_name_the_version() {
     let docker = common::docker().await;
     let image = common::busybox(&docker).await;
     let api = docker.api_version().await.unwrap();
-    if api >= ApiVersion::new(1, 44) {
-        return; // the test daemon is 20.10 (API 1.41); a newer one takes these
-    }
     let mut cleanup = Cleanup::default();
     let name = cleanup.container("opt-version");
     let options = labelled(&name)
         .healthcheck(Healthcheck::shell("true").start_interval(Duration::from_secs(1)));
+    if api >= ApiVersion::new(1, 44) {
+        // A daemon new enough takes it.
+        let inspect = create(&docker, &options).await;
+        let health = inspect
+            .config
+            .and_then(|c| c.healthcheck)
+            .expect("Healthcheck");
+        assert_eq!(health.start_interval, Some(1_000_000_000));
+        return;
+    }
     let err = docker
         .containers()
         .create(image, &options)

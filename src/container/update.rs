@@ -3,7 +3,7 @@
 
 use std::fmt::Display;
 
-use crate::container::options::{blkio_weight, bytes, cpu_set, invalid, reason};
+use crate::container::options::{blkio_weight, bytes, cpu_set, invalid, nano_cpus_alone, reason};
 use crate::models::{ContainerUpdateBody, RestartPolicy as RawRestartPolicy};
 use crate::options::{ByteSize, RestartPolicy};
 use crate::{Container, Result};
@@ -86,6 +86,7 @@ impl UpdateOptions {
                  model has no field for it",
             ));
         }
+        nano_cpus_alone(self.nano_cpus, self.cpu_period, self.cpu_quota)?;
         let restart_policy = match &self.restart_policy {
             None => None,
             Some(Ok(policy)) => Some(restart_model(*policy)),
@@ -125,7 +126,10 @@ impl Container {
     /// before any request; [`Error::NotFound`](crate::Error::NotFound) if the container is gone;
     /// [`Error::Api`](crate::Error::Api) or [`Error::Conflict`](crate::Error::Conflict) when the daemon refuses the
     /// combination (a memory limit above the swap limit, a CFS period with
-    /// `nano_cpus` already set, a restart policy with auto-removal, …).
+    /// `nano_cpus` already set on the container, a restart policy with
+    /// auto-removal, …). `nano_cpus` together with a CFS period or quota in
+    /// the same options is an [`Error::InvalidArgument`](crate::Error::InvalidArgument),
+    /// before any request.
     ///
     /// ```no_run
     /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
@@ -282,6 +286,13 @@ mod tests {
         error(UpdateOptions::new().pids_limit(-2), "pids_limit");
         error(UpdateOptions::new().cpuset_cpus("0-"), "cpuset_cpus");
         error(UpdateOptions::new().cpuset_mems("a"), "cpuset_mems");
+        let message = error(
+            UpdateOptions::new()
+                .nano_cpus(500_000_000)
+                .cpu_period(100_000),
+            "nano_cpus",
+        );
+        assert!(message.contains("cpu_period"), "{message}");
     }
 
     #[test]

@@ -20,7 +20,9 @@ mod process;
 mod proxy;
 mod request;
 mod resources;
-pub(crate) use resources::{blkio_weight, bytes, cpu_set, shared_resource_setters};
+pub(crate) use resources::{
+    blkio_weight, bytes, cpu_set, nano_cpus_alone, shared_resource_setters,
+};
 mod restart;
 mod volumes;
 

@@ -309,6 +309,7 @@ impl ContainerOptions {
                 ),
             ));
         }
+        nano_cpus_alone(self.nano_cpus, self.cpu_period, self.cpu_quota)?;
         let host = &mut draft.host;
         host.memory = bytes("mem_limit", &self.mem_limit, 0)?;
         host.memory_reservation = bytes("mem_reservation", &self.mem_reservation, 0)?;
@@ -411,6 +412,31 @@ fn in_range(keyword: &str, value: Option<i64>, low: i64, high: i64) -> Result<Op
 }
 
 /// A block IO weight: 10 to 1000, or 0 for the default (on update: unchanged).
+/// Refuses a positive `nano_cpus` together with a positive CFS period or
+/// quota, which dockerd
+/// refuses too ("Conflicting options: Nano CPUs and CPU Period cannot both
+/// be set"), before any request.
+pub(crate) fn nano_cpus_alone(
+    nano_cpus: Option<i64>,
+    cpu_period: Option<i64>,
+    cpu_quota: Option<i64>,
+) -> Result<()> {
+    // As dockerd judges it: zero means unset.
+    let set = |value: Option<i64>| value.is_some_and(|value| value > 0);
+    if !set(nano_cpus) {
+        return Ok(());
+    }
+    let conflicting = match (set(cpu_period), set(cpu_quota)) {
+        (true, _) => "cpu_period",
+        (false, true) => "cpu_quota",
+        (false, false) => return Ok(()),
+    };
+    Err(invalid(
+        "nano_cpus",
+        format!("cannot be set together with {conflicting}: choose one way to limit CPU time"),
+    ))
+}
+
 pub(crate) fn blkio_weight(keyword: &str, weight: Option<i64>) -> Result<Option<i64>> {
     match weight {
         Some(w) if w != 0 && !(10..=1000).contains(&w) => Err(invalid(
@@ -546,7 +572,6 @@ mod tests {
                 .cpu_shares(512)
                 .cpuset_cpus("0-1,3")
                 .cpuset_mems("0")
-                .nano_cpus(1_500_000_000)
                 .cpu_rt_period(1_000_000)
                 .cpu_rt_runtime(950_000)
                 .cpu_count(2)
@@ -557,7 +582,6 @@ mod tests {
         assert_eq!(host.cpu_shares, Some(512));
         assert_eq!(host.cpuset_cpus.as_deref(), Some("0-1,3"));
         assert_eq!(host.cpuset_mems.as_deref(), Some("0"));
-        assert_eq!(host.nano_cpus, Some(1_500_000_000));
         assert_eq!(host.cpu_realtime_period, Some(1_000_000));
         assert_eq!(host.cpu_realtime_runtime, Some(950_000));
         assert_eq!(host.cpu_count, Some(2));
@@ -566,6 +590,31 @@ mod tests {
         error(ContainerOptions::new().cpuset_mems("a"), "cpuset_mems");
         error(ContainerOptions::new().cpu_percent(150), "cpu_percent");
         error(ContainerOptions::new().nano_cpus(-1), "nano_cpus");
+        let nano = super::super::request::tests::host(
+            ContainerOptions::new()
+                .nano_cpus(1_500_000_000)
+                .cpu_shares(512),
+        );
+        assert_eq!(nano.nano_cpus, Some(1_500_000_000));
+    }
+
+    #[test]
+    fn nano_cpus_and_a_cfs_period_or_quota_are_refused() {
+        let message = error(
+            ContainerOptions::new()
+                .nano_cpus(1_500_000_000)
+                .cpu_period(100_000),
+            "nano_cpus",
+        );
+        assert!(message.contains("cpu_period"), "{message}");
+        let message = error(
+            ContainerOptions::new().nano_cpus(1).cpu_quota(50_000),
+            "nano_cpus",
+        );
+        assert!(message.contains("cpu_quota"), "{message}");
+        // Zero is "unset" to dockerd, and combines with anything.
+        host(ContainerOptions::new().nano_cpus(0).cpu_period(100_000));
+        host(ContainerOptions::new().nano_cpus(1).cpu_quota(-1));
     }
 
     #[test]

@@ -234,10 +234,17 @@ impl ContainerOptions {
                     Entry::Bind(bind) => bind.clone(),
                     Entry::Map(source, spec) => spec.to_bind(source)?,
                 };
-                targets.insert(check_bind(&bind)?.to_owned(), empty_object());
-                binds.push(bind);
+                let target = check_bind(&bind)?.to_owned();
+                // An anonymous volume (a bare target) is a container volume
+                // only, as `docker run -v /data` sends it: among the binds,
+                // dockerd 28 leaves the volume's name out of inspect and
+                // `volumes_from` that container fails.
+                if target != bind {
+                    binds.push(bind);
+                }
+                targets.insert(target, empty_object());
             }
-            draft.host.binds = Some(binds);
+            draft.host.binds = (!binds.is_empty()).then_some(binds);
             // As docker-py: the targets are the container's volumes too.
             draft.body.volumes = Some(targets.into_iter().collect());
         }
@@ -273,11 +280,17 @@ mod tests {
     fn bind_strings_pass_through() {
         let (binds, targets) =
             volume_binds(["/srv:/data:ro", "cache:/cache", "/scratch", "/a:/b:rw,z"]);
-        assert_eq!(
-            binds,
-            ["/srv:/data:ro", "cache:/cache", "/scratch", "/a:/b:rw,z"]
-        );
+        assert_eq!(binds, ["/srv:/data:ro", "cache:/cache", "/a:/b:rw,z"]);
         assert_eq!(targets, ["/b", "/cache", "/data", "/scratch"]);
+    }
+
+    #[test]
+    fn anonymous_volumes_are_container_volumes_only() {
+        let body = request(ContainerOptions::new().volumes(["/data", "/cache"])).body;
+        let mut targets: Vec<String> = body.volumes.unwrap().into_keys().collect();
+        targets.sort();
+        assert_eq!(targets, ["/cache", "/data"]);
+        assert_eq!(body.host_config.unwrap_or_default().binds, None);
     }
 
     #[test]
