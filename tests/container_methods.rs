@@ -302,7 +302,10 @@ async fn stats_once_samples_cpu_and_memory() {
     let container = sleeper(&docker, &cleanup).await;
 
     let stats = container.stats_once().await.unwrap();
+    // Daemons from 26 on leave both out of one-shot samples.
     assert_eq!(stats.id.as_deref(), Some(container.id()));
+    let name = format!("/{}", container.name());
+    assert_eq!(stats.name.as_deref(), Some(name.as_str()));
     let memory = stats.memory_stats.expect("memory_stats");
     assert!(memory.usage.unwrap_or(0) > 0, "{memory:?}");
     assert!(memory.limit.unwrap_or(0) > 0, "{memory:?}");
@@ -466,6 +469,17 @@ async fn update_refuses_bad_values_before_any_request() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+
+    let err = container
+        .update(
+            UpdateOptions::new()
+                .nano_cpus(500_000_000)
+                .cpu_quota(50_000),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+    assert!(err.to_string().contains("cpu_quota"), "{err}");
 
     let err = container
         .update(UpdateOptions::new().cpu_shares(512))

@@ -301,6 +301,10 @@ impl Container {
     /// empty: to compute a CPU percentage, take two samples or use
     /// [`Container::stats_stream`], whose items after the first carry the
     /// previous reading. A container that is not running reports zeros.
+    /// `id` and `name` (as the API spells it, `/web`) are the container's
+    /// on every daemon, also those that leave them out of a one-shot sample
+    /// (26 and later); `name` stays empty only when this handle does not
+    /// know it.
     ///
     /// # Errors
     /// [`Error::NotFound`] if the container is gone; [`Error::Decode`] if
@@ -328,7 +332,15 @@ impl Container {
             self.docker.host().to_string(),
         ));
         match samples.try_next().await? {
-            Some(sample) => Ok(sample),
+            Some(mut sample) => {
+                // Daemons from 26 on leave both out of a one-shot sample; the
+                // handle knows them.
+                sample.id.get_or_insert_with(|| self.id.clone());
+                if sample.name.is_none() && !self.name().is_empty() {
+                    sample.name = Some(format!("/{}", self.name()));
+                }
+                Ok(sample)
+            }
             None => Err(Error::decode(
                 OPERATION,
                 b"",
