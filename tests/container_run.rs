@@ -225,11 +225,54 @@ async fn run_detached_returns_the_running_container() {
         .await
         .unwrap();
     assert_eq!(container.status(), ContainerStatus::Running);
+    // As `docker run -d`: no stream is attached, `detach` given or not.
+    let config = docker
+        .raw()
+        .await
+        .unwrap()
+        .container_inspect(container.id(), None)
+        .await
+        .unwrap()
+        .into_inner()
+        .config
+        .expect("Config");
+    assert_eq!(config.attach_stdout, Some(false), "{config:?}");
+    assert_eq!(config.attach_stderr, Some(false), "{config:?}");
+    assert_eq!(config.attach_stdin, Some(false), "{config:?}");
     container
         .remove(dockhand::RemoveOptions::new().force(true))
         .await
         .unwrap();
     assert_eq!(leftover(&docker, &label).await, 0);
+}
+
+#[tokio::test]
+async fn dropping_a_run_stream_early_removes_a_silent_container_promptly() {
+    let docker = common::docker().await;
+    let image = common::busybox(&docker).await;
+    let label = common::unique_name("run-stream-drop");
+    let mut output = docker
+        .containers()
+        .run_stream(
+            image,
+            &options(&label, "echo started; exec sleep 300").remove(true),
+        )
+        .await
+        .unwrap();
+    let first = output.try_next().await.unwrap().expect("a first chunk");
+    assert_eq!(first.as_bytes(), b"started\n");
+    assert_eq!(leftover(&docker, &label).await, 1);
+    // The container now writes nothing: the drop alone must set off the
+    // removal.
+    drop(output);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while leftover(&docker, &label).await != 0 {
+        if std::time::Instant::now() > deadline {
+            cleanup(&docker, &label).await;
+            panic!("the container is still there 30 s after the drop");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }
 
 #[tokio::test]

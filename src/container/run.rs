@@ -9,6 +9,7 @@
 //! log driver (it never reads logs), and with removal the container is gone
 //! when `run` returns.
 
+use futures_util::future::{self, Either};
 use futures_util::{Stream, StreamExt};
 
 use crate::container::options::{ContainerOptions, CreateRequest};
@@ -137,7 +138,8 @@ impl Containers {
     /// by the time the stream ends.
     ///
     /// Dropping the stream early stops reading; a container to be removed
-    /// is then force-removed in the background.
+    /// is then force-removed in the background at once, even while it
+    /// writes nothing.
     ///
     /// # Errors
     /// As for [`Containers::run`], before the first item.
@@ -168,9 +170,25 @@ impl Containers {
         let (sender, receiver) = tokio::sync::mpsc::channel::<Result<OutputChunk>>(16);
         tokio::spawn(async move {
             let mut stderr = Vec::new();
-            let mut chunks = chunks;
+            let mut chunks = Box::pin(chunks);
             let mut receiver_gone = false;
-            while let Some(chunk) = chunks.next().await {
+            loop {
+                // Watch for the caller dropping the stream while the
+                // container is silent too, not only at the next send: a
+                // container to be removed must go promptly.
+                let next = {
+                    let closed = std::pin::pin!(sender.closed());
+                    match future::select(chunks.next(), closed).await {
+                        Either::Left((next, _)) => next,
+                        Either::Right(((), _)) => {
+                            receiver_gone = true;
+                            break;
+                        }
+                    }
+                };
+                let Some(chunk) = next else {
+                    break;
+                };
                 let chunk = match chunk {
                     Ok(chunk) => chunk,
                     Err(err) => {
@@ -224,6 +242,13 @@ impl Containers {
     pub async fn run_detached(&self, image: &str, options: &ContainerOptions) -> Result<Container> {
         let api = self.docker.api_version().await?;
         let mut request = options.to_request(image, api)?;
+        // Detached whether or not the options say `detach`, as `docker run
+        // -d` and docker-py's `run(detach=True)`: nothing will read the
+        // streams, so none is attached.
+        request.body.attach_stdin = Some(false);
+        request.body.attach_stdout = Some(false);
+        request.body.attach_stderr = Some(false);
+        request.body.stdin_once = None;
         if options.run_remove() {
             request
                 .body
