@@ -373,6 +373,71 @@ async fn attach_stream_and_socket_with_stdin() {
 }
 
 #[tokio::test]
+async fn attach_with_logs_to_an_exited_container_returns_its_output() {
+    let docker = common::docker().await;
+    let label = common::unique_name("attach-logs");
+    let container = create(
+        &docker,
+        &label,
+        labelled(&label).command("sh -c 'echo out; echo err >&2'"),
+    )
+    .await;
+    container.start().await.unwrap();
+    container.wait(WaitOptions::new()).await.unwrap();
+    let attached = tokio::time::timeout(
+        Duration::from_secs(30),
+        container.attach(AttachOptions::new().logs(true)),
+    )
+    .await;
+    cleanup(&docker, &label).await;
+    let attached = attached
+        .expect("attach with logs to an exited container ends")
+        .unwrap();
+    assert!(
+        attached == b"out\nerr\n" || attached == b"err\nout\n",
+        "{attached:?}"
+    );
+}
+
+#[tokio::test]
+async fn remove_with_link_removes_the_link_by_its_name() {
+    let docker = common::docker().await;
+    let label = common::unique_name("link");
+    let target_name = common::unique_name("link-target");
+    let parent_name = common::unique_name("link-parent");
+    let target = create(
+        &docker,
+        &label,
+        labelled(&label).name(&target_name).command("sleep 60"),
+    )
+    .await;
+    target.start().await.unwrap();
+    let parent = create(
+        &docker,
+        &label,
+        labelled(&label)
+            .name(&parent_name)
+            .links([(target_name.as_str(), "alias")])
+            .command("sleep 60"),
+    )
+    .await;
+    let link = format!("/{parent_name}/alias");
+    // The link's name resolves to the linked container.
+    let linked = docker.containers().get(&link).await.unwrap();
+    assert_eq!(linked.id(), target.id());
+
+    let removed = linked.remove(RemoveOptions::new().link(true)).await;
+    let gone = docker.containers().get_opt(&link).await;
+    let target_left = docker.containers().get_opt(target.id()).await;
+    let parent_left = docker.containers().get_opt(parent.id()).await;
+    cleanup(&docker, &label).await;
+    removed.unwrap();
+    assert!(gone.unwrap().is_none(), "the link is still there");
+    assert!(target_left.unwrap().is_some(), "the linked container went");
+    assert!(parent_left.unwrap().is_some(), "the parent went");
+}
+
+#[tokio::test]
 async fn output_sent_with_the_attach_answer_is_not_lost() {
     // With `logs`, the daemon writes the earlier output right after its
     // `101` answer, typically in the same read: those bytes must reach us.

@@ -46,7 +46,7 @@ impl Containers {
             .call("ContainerInspect", raw.container_inspect(id_or_name, None))
             .await?
             .into_inner();
-        Ok(Container::from_inspect(self.docker.clone(), attrs))
+        Ok(Container::from_inspect(self.docker.clone(), attrs).looked_up_as(id_or_name))
     }
 
     /// Like [`Containers::get`], but a missing container is `Ok(None)`.

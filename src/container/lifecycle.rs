@@ -1,6 +1,7 @@
 //! Changing a container's state: start, stop, restart, kill, pause,
 //! unpause, remove, rename, resize, wait.
 
+use crate::container::container_segment;
 use crate::container::params::{
     ContainerExit, KillOptions, RemoveOptions, StopOptions, WaitOptions,
 };
@@ -137,7 +138,11 @@ impl Container {
         Ok(())
     }
 
-    /// Remove the container (`docker rm`).
+    /// Remove the container (`docker rm`), or with
+    /// [`RemoveOptions::link`] the link this handle was looked up by
+    /// (`docker rm --link /parent/alias`: get the handle with
+    /// `containers().get("/parent/alias")`; the link's name, not the linked
+    /// container's id, is what is removed).
     ///
     /// # Errors
     /// [`Error::Conflict`] if it is running and `force` is not set;
@@ -149,7 +154,10 @@ impl Container {
     /// # Ok(()) }
     /// ```
     pub async fn remove(&self, options: RemoveOptions) -> Result<()> {
-        let id = self.path_id()?;
+        let id = match (&self.given, options.link) {
+            (Some(given), true) => container_segment(given)?,
+            _ => self.path_id()?,
+        };
         let raw = self.docker.raw().await?;
         self.docker
             .call(

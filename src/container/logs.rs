@@ -7,6 +7,7 @@ use futures_util::{Stream, TryStreamExt};
 
 use tokio_util::io::StreamReader;
 
+use crate::container::ContainerStatus;
 use crate::stream::{self, framing_from_headers, OutputChunk};
 use crate::{Container, ContainerAttrs, HijackedConnection, Result};
 
@@ -136,6 +137,9 @@ pub struct AttachOptions {
     pub(crate) stderr: bool,
     pub(crate) stdin: bool,
     pub(crate) logs: bool,
+    /// Whether to stay attached for output written from now on (`stream=1`);
+    /// off only for the logs of a container that is not running.
+    pub(crate) stream: bool,
 }
 
 impl Default for AttachOptions {
@@ -145,6 +149,7 @@ impl Default for AttachOptions {
             stderr: true,
             stdin: false,
             logs: false,
+            stream: true,
         }
     }
 }
@@ -184,7 +189,7 @@ impl AttachOptions {
     pub(crate) fn query(&self) -> Vec<(&'static str, String)> {
         let flag = |value: bool| if value { "1" } else { "0" }.to_owned();
         vec![
-            ("stream", "1".to_owned()),
+            ("stream", flag(self.stream)),
             ("stdout", flag(self.stdout)),
             ("stderr", flag(self.stderr)),
             ("stdin", flag(self.stdin)),
@@ -262,7 +267,9 @@ impl Container {
     }
 
     /// Attach to the running container and collect its output until it
-    /// stops, stdout and stderr interleaved.
+    /// stops, stdout and stderr interleaved. With [`AttachOptions::logs`]
+    /// the output written before comes first; on a container that is not
+    /// running that is all there is, and this returns it at once.
     ///
     /// # Errors
     /// [`Error::NotFound`](crate::Error::NotFound) if the container is gone.
@@ -278,7 +285,10 @@ impl Container {
     }
 
     /// Attach to the container and stream its output as it is written. The
-    /// stream ends when the container stops; dropping it detaches.
+    /// stream ends when the container stops; dropping it detaches. With
+    /// [`AttachOptions::logs`] on a container that is not running, the
+    /// stream is its earlier output and ends after it (as docker-py's
+    /// `attach(logs=True, stream=False)`).
     ///
     /// # Errors
     /// [`Error::NotFound`](crate::Error::NotFound) if the container is gone.
@@ -294,9 +304,21 @@ impl Container {
     /// ```
     pub async fn attach_stream(
         &self,
-        options: AttachOptions,
+        mut options: AttachOptions,
     ) -> Result<impl Stream<Item = Result<OutputChunk>> + Send + 'static> {
-        let tty = self.tty().await?;
+        let tty = if options.logs {
+            // The state now, not the cached one: with `stream=1` the daemon
+            // holds the attach of a stopped container open forever after the
+            // logs, so a container that is not running gets the logs alone.
+            let fresh = self.docker.containers().get(&self.id).await?;
+            options.stream = matches!(
+                fresh.status(),
+                ContainerStatus::Running | ContainerStatus::Paused | ContainerStatus::Restarting
+            );
+            fresh.tty().await?
+        } else {
+            self.tty().await?
+        };
         let connection = self.attach_socket(options).await?;
         let framing = stream::framing(connection.content_type(), tty);
         Ok(stream::demux_reader(

@@ -74,6 +74,10 @@ pub struct Container {
     docker: Docker,
     id: String,
     attrs: ContainerAttrs,
+    /// The id or name this handle was looked up by (see
+    /// [`Containers::get`]): what [`Container::remove`] with `link` removes,
+    /// as a link's name (`/parent/alias`) resolves to the linked container.
+    given: Option<String>,
 }
 
 impl Container {
@@ -83,7 +87,14 @@ impl Container {
             docker,
             id: attrs.id.clone().unwrap_or_default(),
             attrs: ContainerAttrs::Inspected(Box::new(attrs)),
+            given: None,
         }
+    }
+
+    /// Remember the id or name the handle was looked up by.
+    pub(crate) fn looked_up_as(mut self, id_or_name: &str) -> Self {
+        self.given = Some(id_or_name.to_owned());
+        self
     }
 
     /// A handle from a list summary.
@@ -92,6 +103,7 @@ impl Container {
             docker,
             id: summary.id.clone().unwrap_or_default(),
             attrs: ContainerAttrs::Summary(Box::new(summary)),
+            given: None,
         }
     }
 
