@@ -161,6 +161,52 @@ async fn pulling_a_missing_repository_tag_or_digest_is_not_found() {
 }
 
 #[tokio::test]
+async fn pushing_an_image_that_is_not_local_is_not_found() {
+    let docker = common::docker().await;
+    let registry = Registry::open();
+    let images = docker.images().with_docker_config(DockerConfig::new());
+    // Every daemon reports this inside the push's progress stream.
+    let missing = format!("{}:v1", registry.repository("never-tagged"));
+    let err = images.push(&missing, PushOptions::new()).await.unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn pulling_for_another_platform_is_not_found_or_a_warning() {
+    let docker = common::docker().await;
+    let registry = Registry::open();
+    let images = docker.images().with_docker_config(DockerConfig::new());
+    let mut cleanup = ImageCleanup::new(&docker);
+    let reference = format!("{}:v1", registry.repository("platform"));
+    cleanup.add(reference.clone());
+    let id = unique_image(&docker, &reference).await;
+    cleanup.add(id);
+    images.push(&reference, PushOptions::new()).await.unwrap();
+    images
+        .remove(&reference, ImageRemoveOptions::new())
+        .await
+        .unwrap();
+
+    // The registry holds a linux/amd64 image (a single manifest, no list).
+    // 26.1 pulls it and then reports the mismatch mid-stream, which create
+    // answers with a 404: that is `NotFound` here too. 20.10 and 28.5 pull
+    // it (28.5 with a warning). No daemon's answer is an untyped error.
+    let version = docker.version().await.unwrap();
+    let other = if version.arch.as_deref() == Some("arm64") {
+        "linux/amd64"
+    } else {
+        "linux/arm64"
+    };
+    match images
+        .pull(&reference, PullOptions::new().platform(other))
+        .await
+    {
+        Ok(_) => {}
+        Err(err) => assert!(matches!(err, Error::NotFound { .. }), "{err:?}"),
+    }
+}
+
+#[tokio::test]
 async fn an_image_only_in_the_registry_is_pulled_and_runs() {
     let docker = common::docker().await;
     let registry = Registry::open();

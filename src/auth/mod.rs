@@ -291,9 +291,16 @@ impl Error {
 }
 
 /// Turn a pull or push failure that reports refused credentials into
-/// [`Error::Unauthorized`] naming the registry; other errors pass through.
+/// [`Error::Unauthorized`] naming the registry, and one that the daemon
+/// reports inside the progress stream but answers with 404 elsewhere into
+/// [`Error::NotFound`]; other errors pass through.
 pub(crate) fn classify_registry_error(err: Error, registry: &str) -> Error {
     match err {
+        Error::Stream { operation, message }
+            if !looks_unauthorized(&message) && looks_not_found(&message) =>
+        {
+            Error::NotFound { operation, message }
+        }
         Error::Api {
             operation, message, ..
         }
@@ -317,6 +324,26 @@ pub(crate) fn classify_registry_error(err: Error, registry: &str) -> Error {
         },
         other => other,
     }
+}
+
+/// Whether a message the daemon sent mid-stream reports what it answers
+/// with 404 when it can say so before streaming: a push of a tag that is
+/// not local (every version streams that one), a missing repository, tag
+/// or digest, and a pulled image whose platform is not the one asked for
+/// (26.1 reports that mid-stream; the same mismatch on create is a 404).
+fn looks_not_found(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    [
+        "does not exist locally",
+        "manifest unknown",
+        "not found: manifest unknown",
+        "no such image",
+        "no matching manifest for",
+        "does not match the specified platform",
+    ]
+    .iter()
+    .any(|needle| message.contains(needle))
+        || (message.contains("repository") && message.contains("not found"))
 }
 
 /// Whether a daemon message reports a registry authentication failure. The
@@ -469,6 +496,32 @@ mod tests {
         }
         .is_unauthorized());
         assert!(!api(500, "manifest unknown").is_unauthorized());
+        let stream = |message: &str| {
+            classify_registry_error(
+                Error::Stream {
+                    operation: "ImagePush",
+                    message: message.into(),
+                },
+                "localhost:5000",
+            )
+        };
+        for missing in [
+            "An image does not exist locally with the tag: localhost:5000/x",
+            "image with reference localhost:5000/x:v1 was found but does not match the \
+             specified platform: wanted linux/arm64, actual: linux/amd64",
+            "manifest for localhost:5000/x:v2 not found: manifest unknown: manifest unknown",
+            "no matching manifest for linux/arm64/v8 in the manifest list entries",
+            "repository localhost:5000/x not found: name unknown",
+        ] {
+            assert!(stream(missing).is_not_found(), "{missing}");
+        }
+        for other in [
+            "unauthorized: authentication required",
+            "blob upload unknown",
+            "received unexpected HTTP status: 500 Internal Server Error",
+        ] {
+            assert!(!stream(other).is_not_found(), "{other}");
+        }
         assert!(!Error::NotFound {
             operation: "ImageCreate",
             message: "manifest unknown".into()
