@@ -28,6 +28,9 @@ use crate::{ApiVersion, Docker, DockerHost, Result};
 
 /// How long a call that should answer promptly may take by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+/// The most a success answer that is not a stream (an inspect, a list)
+/// may hold by default: 64 MiB.
+pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 64 * 1024 * 1024;
 /// How long establishing a TCP connection (and its TLS handshake) may take
 /// by default.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -61,6 +64,7 @@ pub struct DockerBuilder {
     ssh_options: Vec<String>,
     timeout: Option<Duration>,
     connect_timeout: Duration,
+    max_response_size: usize,
 }
 
 impl Default for DockerBuilder {
@@ -79,6 +83,7 @@ impl Default for DockerBuilder {
             ssh_options: Vec::new(),
             timeout: Some(DEFAULT_TIMEOUT),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
         }
     }
 }
@@ -179,6 +184,16 @@ impl DockerBuilder {
     /// connect) may take; default [`DEFAULT_CONNECT_TIMEOUT`].
     pub fn connect_timeout(mut self, limit: Duration) -> Self {
         self.connect_timeout = limit;
+        self
+    }
+
+    /// The most a success answer that is not a stream may hold (default
+    /// [`DEFAULT_MAX_RESPONSE_SIZE`]); a longer one is
+    /// [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge). Streams
+    /// (logs, archives, progress) are not limited; error answers are read
+    /// up to 64 KiB whatever this says.
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_size = bytes;
         self
     }
 
@@ -287,6 +302,7 @@ impl DockerBuilder {
             ssh_options: self.ssh_options,
             connect_timeout: self.connect_timeout,
             unreachable_hint,
+            max_response_size: self.max_response_size,
         };
         let transport = Transport::new(&host, &settings)?;
         Ok(Docker::from_parts(DockerParts {

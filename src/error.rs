@@ -166,6 +166,17 @@ pub enum Error {
         after: std::time::Duration,
     },
 
+    /// A success answer that should be one document (an inspect, a list)
+    /// was longer than the limit
+    /// ([`DockerBuilder::max_response_size`](crate::DockerBuilder::max_response_size)).
+    #[error("{operation}: the daemon's answer is longer than the {limit}-byte limit")]
+    ResponseTooLarge {
+        /// The operation that was attempted.
+        operation: &'static str,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+
     /// A property needs the full attributes of an object that was listed
     /// in summary form (`list(sparse)`).
     #[error("{property} is not part of a list summary; call reload() for the full attributes")]

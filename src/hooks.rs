@@ -16,6 +16,8 @@ use crate::raw;
 use crate::transport::{ResponseBody, Transport};
 use crate::{Error, Result};
 
+include!(concat!(env!("OUT_DIR"), "/streamed_operations.rs"));
+
 /// The operations whose generated request must ask for the upgrade the
 /// daemon answers `101` to (the spec does not say so).
 const UPGRADING_OPERATIONS: [&str; 2] = ["container_attach", "exec_start"];
@@ -53,7 +55,13 @@ impl ClientHooks<Transport> for raw::Client {
                 Ok(response) if !response.status().is_success() => {
                     error_answer(response, transport, info.operation_id).await
                 }
-                Ok(response) => Ok(response.map(ResponseBody::into_reqwest)),
+                Ok(response) if STREAMED_OPERATIONS.contains(&info.operation_id) => {
+                    Ok(response.map(ResponseBody::into_reqwest))
+                }
+                Ok(response) => {
+                    let limit = transport.max_response_size();
+                    Ok(response.map(|body| body.into_reqwest_limited(limit)))
+                }
                 Err(error) => Err(error),
             }
         };

@@ -44,9 +44,10 @@ mod transport;
 mod version;
 
 pub use auth::{Credentials, DockerConfig, DOCKER_HUB_AUTH_KEY};
-pub use builder::{DockerBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use builder::{
+    DockerBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_TIMEOUT,
+};
 pub use client::Docker;
-pub use context::{DockerContext, DEFAULT_CONTEXT};
 pub use container::{
     ArchiveBody, AttachOptions, ChangeKind, CommitOptions, Container, ContainerAttrs,
     ContainerExit, ContainerOptions, ContainerStatus, Containers, Exec, ExecOptions, ExecOutput,
@@ -54,6 +55,7 @@ pub use container::{
     PathStat, ProcessList, PruneReport, RemoveOptions, Signal, StopOptions, TopOptions,
     UpdateOptions, WaitCondition, WaitOptions,
 };
+pub use context::{DockerContext, DEFAULT_CONTEXT};
 pub use error::{BoxError, Error, Result};
 pub use filters::Filters;
 pub use hijack::HijackedConnection;

@@ -78,9 +78,13 @@ pub(crate) async fn from_raw<E: DaemonMessage>(
     };
     match raw {
         RawError::InvalidRequest(message) => Error::invalid(message),
-        RawError::CommunicationError(source)
-        | RawError::InvalidUpgrade(source)
-        | RawError::ResponseBodyError(source) => transport(source),
+        RawError::ResponseBodyError(source) => match too_large(&source) {
+            Some(limit) => Error::ResponseTooLarge { operation, limit },
+            None => transport(source),
+        },
+        RawError::CommunicationError(source) | RawError::InvalidUpgrade(source) => {
+            transport(source)
+        }
         RawError::ErrorResponse(response) => {
             let status = response.status().as_u16();
             let message = response
@@ -145,6 +149,18 @@ pub(crate) fn location(headers: &http::HeaderMap) -> Option<String> {
         .get(http::header::LOCATION)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned)
+}
+
+/// The limit a body read ran over, if that is why it failed.
+fn too_large(error: &(dyn std::error::Error + 'static)) -> Option<usize> {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if let Some(too_large) = error.downcast_ref::<crate::transport::BodyTooLarge>() {
+            return Some(too_large.limit);
+        }
+        next = error.source();
+    }
+    None
 }
 
 /// Pick the variant for an error status.

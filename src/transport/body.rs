@@ -18,6 +18,21 @@ use hyper::body::{Body as _, Incoming};
 
 use super::pool::{Conn, Pool};
 
+/// A success answer longer than the limit for non-streamed answers
+/// ([`DockerBuilder::max_response_size`](crate::DockerBuilder::max_response_size)).
+#[derive(Debug)]
+pub(crate) struct BodyTooLarge {
+    pub(crate) limit: usize,
+}
+
+impl std::fmt::Display for BodyTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the answer is longer than the {}-byte limit", self.limit)
+    }
+}
+
+impl std::error::Error for BodyTooLarge {}
+
 /// The body of a response from [`Transport::send`](super::Transport::send).
 pub(crate) struct ResponseBody {
     /// The connection, while the body is being read over it.
@@ -52,6 +67,23 @@ impl ResponseBody {
     /// The body as reqwest's body type, for the generated client.
     pub(crate) fn into_reqwest(self) -> reqwest::Body {
         reqwest::Body::wrap_stream(self)
+    }
+
+    /// The body as reqwest's body type, failing with [`BodyTooLarge`] once
+    /// more than `limit` bytes arrive: an answer that should be a JSON
+    /// document cannot fill the memory by never ending.
+    pub(crate) fn into_reqwest_limited(self, limit: usize) -> reqwest::Body {
+        let mut seen = 0usize;
+        reqwest::Body::wrap_stream(self.map(move |chunk| -> Result<Bytes, crate::BoxError> {
+            let chunk = chunk?;
+            seen = seen.saturating_add(chunk.len());
+            if seen > limit {
+                // Boxed as itself (not inside an io::Error, whose `source`
+                // skips it), so the error mapping can find it.
+                return Err(Box::new(BodyTooLarge { limit }));
+            }
+            Ok(chunk)
+        }))
     }
 
     /// Read the body up to `limit` bytes; what is beyond is left unread

@@ -35,7 +35,7 @@ use hyper::body::Incoming;
 use hyper::client::conn::http1;
 use tracing::Instrument;
 
-pub(crate) use body::ResponseBody;
+pub(crate) use body::{BodyTooLarge, ResponseBody};
 pub(crate) use pool::RequestBody;
 
 use crate::{BoxError, DockerHost, Error, Result};
@@ -64,6 +64,8 @@ pub(crate) struct TransportSettings {
     /// Added to a failed connect's error: where else the daemon was
     /// looked for (discovery found none).
     pub(crate) unreachable_hint: Option<String>,
+    /// The most a non-streamed success answer may hold.
+    pub(crate) max_response_size: usize,
 }
 
 /// Connections to one daemon. Cheap to clone; clones share the pool.
@@ -82,6 +84,7 @@ struct Shared {
     path_prefix: String,
     pool: Arc<Pool>,
     unreachable_hint: Option<String>,
+    max_response_size: usize,
 }
 
 impl std::fmt::Debug for Transport {
@@ -149,6 +152,7 @@ impl Transport {
                 path_prefix: path_prefix.to_owned(),
                 pool: Arc::default(),
                 unreachable_hint: settings.unreachable_hint.clone(),
+                max_response_size: settings.max_response_size,
             }),
         })
     }
@@ -156,6 +160,11 @@ impl Transport {
     /// The daemon address, as errors name it.
     pub(crate) fn host(&self) -> &str {
         &self.shared.host
+    }
+
+    /// The most a non-streamed success answer may hold.
+    pub(crate) fn max_response_size(&self) -> usize {
+        self.shared.max_response_size
     }
 
     /// Send `request` (its URI a path, or an absolute URL whose path is

@@ -232,5 +232,6 @@ fn settings() -> TransportSettings {
         ssh_options: Vec::new(),
         connect_timeout: std::time::Duration::from_secs(10),
         unreachable_hint: None,
+        max_response_size: 1 << 20,
     }
 }
