@@ -33,6 +33,8 @@ mod context;
 mod discovery;
 mod error;
 mod filters;
+#[cfg(test)]
+mod fuzz_tests;
 mod hijack;
 mod hooks;
 mod host;
