@@ -24,6 +24,7 @@ pub(crate) use resources::{
     blkio_weight, bytes, cpu_set, nano_cpus_alone, shared_resource_setters,
 };
 mod restart;
+mod values;
 mod volumes;
 
 use std::time::Duration;

@@ -3,6 +3,7 @@
 use crate::models::{ContainerCreateBody, HostConfig};
 use crate::{ApiVersion, Result};
 
+use super::values;
 use super::{invalid, ContainerOptions};
 
 /// What `POST /containers/create` needs: the query parameters and the body.
@@ -71,6 +72,7 @@ impl ContainerOptions {
         self.apply_log_config(&mut draft)?;
         let Draft { mut body, host, .. } = draft;
         body.host_config = Some(host);
+        values::check_values(&body)?;
         Ok(CreateRequest {
             name: self.checked_name()?,
             platform: self.checked_platform()?,
