@@ -61,9 +61,9 @@ pub fn run(args: &[String]) -> Result<()> {
 
     let mut outcomes = Vec::new();
     let mut cmd = cargo();
-    cmd.current_dir(&root)
-        .args(["test", "--workspace"])
-        .args(args);
+    cmd.current_dir(&root).args(["test", "--workspace"]);
+    no_fail_fast(&mut cmd, args);
+    cmd.args(args);
     daemon.configure(&mut cmd);
     sshd.configure(&mut cmd);
     let label = format!("dockerd {} (main)", daemon.describe());
@@ -80,6 +80,7 @@ pub fn run(args: &[String]) -> Result<()> {
         // `--workspace` as in the first run: the same feature unification,
         // so cargo builds nothing new.
         cmd.current_dir(&root).args(["test", "--workspace"]);
+        no_fail_fast(&mut cmd, args);
         if !args.iter().any(|arg| arg.starts_with("--test")) {
             cmd.args(["--test", "*"]);
         }
@@ -123,6 +124,14 @@ pub fn run(args: &[String]) -> Result<()> {
         bail!("tests failed against {}", failed.join(", "));
     }
     Ok(())
+}
+
+/// Every test binary runs even when one fails, so the counts are complete
+/// (unless ARGS already say so).
+fn no_fail_fast(cmd: &mut Command, args: &[String]) {
+    if !args.iter().any(|arg| arg == "--no-fail-fast") {
+        cmd.arg("--no-fail-fast");
+    }
 }
 
 fn cargo() -> Command {
