@@ -213,6 +213,10 @@ impl Docker {
         operation: &'static str,
         future: impl Future<Output = Result<T>>,
     ) -> Result<T> {
+        // Boxed: a call's future holds the generated request's, and the
+        // first call nests negotiation inside it; on the stack that
+        // overflows a debug build's 2 MiB test threads.
+        let future = Box::pin(future);
         match self.limit_for(operation) {
             None => future.await,
             Some(after) => tokio::time::timeout(after, future)
@@ -367,7 +371,7 @@ impl Docker {
             .get_or_try_init(|| async {
                 let version = match self.shared.pinned {
                     Some(version) => version,
-                    None => self.negotiate().await?,
+                    None => Box::pin(self.negotiate()).await?,
                 };
                 let raw = generated_client(
                     &self.shared.transport,

@@ -46,12 +46,11 @@ impl ClientHooks<Transport> for raw::Client {
             && request.headers().contains_key(UPGRADE);
         let request = http::Request::try_from(request)?;
         let result = if upgrading {
-            transport
-                .upgrade(info.operation_id, request)
+            Box::pin(transport.upgrade(info.operation_id, request))
                 .await
                 .map(|response| response.map(reqwest::Body::from))
         } else {
-            match transport.send(info.operation_id, request).await {
+            match Box::pin(transport.send(info.operation_id, request)).await {
                 Ok(response) if !response.status().is_success() => {
                     error_answer(response, transport, info.operation_id).await
                 }
