@@ -2,9 +2,7 @@
 //! daemon when none answers (see `dockerd`) and an sshd in front of it for
 //! the ssh transport tests (see `sshd`), runs `cargo test --workspace ARGS`
 //! against them, and then the integration tests again against each newer
-//! dockerd of the matrix (see `matrix`), and stops all it started. The
-//! first run also gets a Podman serving the Docker API, for
-//! `tests/podman.rs` (see `podman`).
+//! dockerd of the matrix (see `matrix`), and stops all it started.
 //!
 //! ARGS go to cargo as they are, so `cargo xtask test -- --nocapture` and
 //! `cargo xtask test --test containers` work as with `cargo test`. The
@@ -29,7 +27,6 @@ use crate::matrix::{self, MatrixDaemon};
 use crate::packages::{
     self, BUSYBOX, DOCKER_CLI, HTPASSWD, OPENSSH_CLIENT, OPENSSH_SERVER, REGISTRY,
 };
-use crate::podman;
 use crate::sshd;
 
 /// What one daemon's test run counted.
@@ -58,8 +55,6 @@ pub fn run(args: &[String]) -> Result<()> {
     )?;
     // On failure `daemon` drops and stops a dockerd it started.
     let sshd = sshd::start(&root, &daemon.client_env())?;
-    // None when left out (not root, DOCKHAND_PODMAN=0); stopped on drop.
-    let podman = podman::start(&root)?;
     // Started before the long first run, so that a daemon that cannot start
     // shows at once. Each drops (stops, deletes its bridge) on failure.
     let (extras, unavailable) = start_matrix(&root)?;
@@ -71,19 +66,14 @@ pub fn run(args: &[String]) -> Result<()> {
     cmd.args(args);
     daemon.configure(&mut cmd);
     sshd.configure(&mut cmd);
-    if let Some(podman) = &podman {
-        podman.configure(&mut cmd);
-    }
     let label = format!("dockerd {} (main)", daemon.describe());
     eprintln!(
         "xtask: running cargo test --workspace {} against {label}",
         args.join(" ")
     );
     outcomes.push(run_counted(cmd, label, true)?);
-    // The sshd only serves the main daemon's ssh tests, Podman only the
-    // first run's tests/podman.rs.
+    // The sshd only serves the main daemon's ssh tests.
     drop(sshd);
-    drop(podman);
 
     for extra in &extras {
         let mut cmd = cargo();
