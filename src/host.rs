@@ -162,11 +162,11 @@ fn parse_tcp(rest: &str, tls: bool) -> std::result::Result<DockerHost, String> {
         Some(at) => (&rest[..at], &rest[at..]),
         None => (rest, ""),
     };
-    let (host, port) = split_host_port(authority)?;
+    let (host, port, bracketed) = split_host_port(authority)?;
     let host = if host.is_empty() {
         DEFAULT_TCP_HOST
     } else {
-        host
+        check_host(host, bracketed)?
     };
     let port = port
         .parse::<u16>()
@@ -191,13 +191,22 @@ fn parse_ssh(rest: &str) -> std::result::Result<DockerHost, String> {
         Some((user, authority)) => (Some(user), authority),
         None => (None, rest),
     };
-    if user.is_some_and(|user| user.is_empty() || user.contains(':')) {
-        return Err("the ssh user must be non-empty and without a password".to_owned());
+    if user.is_some_and(|user| {
+        user.is_empty()
+            || user.contains(':')
+            || user.starts_with('-')
+            || user.chars().any(|c| c.is_whitespace() || c.is_control())
+    }) {
+        return Err(
+            "the ssh user must be non-empty, without a password, spaces or a leading '-'"
+                .to_owned(),
+        );
     }
     let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
         let (host, after) = bracketed
             .split_once(']')
             .ok_or("unclosed '[' in an IPv6 address")?;
+        let host = check_host(host, true)?;
         match after {
             "" => (host, None),
             _ => (host, Some(after.strip_prefix(':').ok_or("junk after ']'")?)),
@@ -219,9 +228,10 @@ fn parse_ssh(rest: &str) -> std::result::Result<DockerHost, String> {
                 .ok_or_else(|| format!("invalid port {port:?}"))
         })
         .transpose()?;
-    if host.is_empty() || host.starts_with('-') || host.chars().any(char::is_whitespace) {
+    if host.is_empty() {
         return Err("an ssh address needs a host, e.g. ssh://user@host".to_owned());
     }
+    let host = check_host(host, authority.starts_with('['))?;
     Ok(DockerHost::Ssh {
         user: user.map(str::to_owned),
         host: host.to_owned(),
@@ -229,8 +239,9 @@ fn parse_ssh(rest: &str) -> std::result::Result<DockerHost, String> {
     })
 }
 
-/// Split `host:port` or `[v6]:port`; the port is required.
-fn split_host_port(authority: &str) -> std::result::Result<(&str, &str), String> {
+/// Split `host:port` or `[v6]:port`; the port is required. The flag says
+/// whether the host was in brackets.
+fn split_host_port(authority: &str) -> std::result::Result<(&str, &str, bool), String> {
     if let Some(bracketed) = authority.strip_prefix('[') {
         let (host, after) = bracketed
             .split_once(']')
@@ -238,14 +249,43 @@ fn split_host_port(authority: &str) -> std::result::Result<(&str, &str), String>
         let port = after
             .strip_prefix(':')
             .ok_or("a tcp address needs a port, e.g. tcp://[::1]:2375")?;
-        return Ok((host, port));
+        return Ok((host, port, true));
     }
     match authority.rsplit_once(':') {
         Some((host, _)) if host.contains(':') => {
             Err("put an IPv6 address in brackets, e.g. tcp://[::1]:2375".to_owned())
         }
-        Some((host, port)) => Ok((host, port)),
+        Some((host, port)) => Ok((host, port, false)),
         None => Err("a tcp address needs a port, e.g. tcp://localhost:2375".to_owned()),
+    }
+}
+
+/// Check a host part: in brackets an IPv6 address (with an optional
+/// `%zone`), otherwise a name or IPv4 address of letters, digits, `.`,
+/// `-` and `_` that does not start with `-`.
+fn check_host(host: &str, bracketed: bool) -> std::result::Result<&str, String> {
+    if bracketed {
+        let (address, zone) = host.split_once('%').unwrap_or((host, "a"));
+        let zone_ok = !zone.is_empty()
+            && zone
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        return match address.parse::<std::net::Ipv6Addr>() {
+            Ok(_) if zone_ok => Ok(host),
+            _ => Err(format!("{host:?} in brackets is not an IPv6 address")),
+        };
+    }
+    let name_ok = !host.is_empty()
+        && !host.starts_with('-')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    if name_ok {
+        Ok(host)
+    } else {
+        Err(format!(
+            "{host:?} is not a host name or IP address (letters, digits, '.', '-', '_')"
+        ))
     }
 }
 
@@ -281,6 +321,8 @@ mod tests {
             (":2375", tcp("127.0.0.1", 2375)),
             ("tcp://:2375", tcp("127.0.0.1", 2375)),
             ("tcp://[::1]:2375", tcp("::1", 2375)),
+            ("tcp://[fe80::1%eth0]:2375", tcp("fe80::1%eth0", 2375)),
+            ("tcp://my_host.local:2375", tcp("my_host.local", 2375)),
             ("tcp://host:2375/", tcp("host", 2375)),
         ];
         for (input, expected) in cases {
@@ -323,6 +365,12 @@ mod tests {
             "ssh://user:pw@host",
             "ssh://host:0",
             "ssh://-oProxyCommand=x",
+            "ssh://-oProxyCommand=x@host",
+            "ssh://[not-v6]",
+            "tcp://[[3dp0a]:201/s",
+            "tcp://[3dp0a]:201",
+            "tcp://a@b:2375",
+            "tcp://a b:2375",
             "npipe:////./pipe/docker_engine",
             "unix://relative.sock",
         ] {
