@@ -9,8 +9,9 @@
 
 mod from_raw;
 
+pub use from_raw::DaemonMessage;
 pub(crate) use from_raw::{
-    error_message, from_raw, from_status, location, DaemonMessage, FailedExchange, ERROR_BODY_LIMIT,
+    error_message, from_raw, from_status, location, FailedExchange, ERROR_BODY_LIMIT,
 };
 
 use crate::ApiVersion;
@@ -175,6 +176,34 @@ pub enum Error {
         operation: &'static str,
         /// The limit, in bytes.
         limit: usize,
+    },
+
+    /// A container did not become ready
+    /// ([`Container::wait_until_ready`](crate::Container::wait_until_ready)):
+    /// the time ran out, the container stopped, or a condition could not hold.
+    #[error("container {container} not ready after {waited:?}: waiting for {condition}; last seen: {last_seen}")]
+    NotReady {
+        /// The container's name.
+        container: String,
+        /// The first condition that did not hold, e.g. `port 80/tcp answering`.
+        condition: String,
+        /// How long the wait lasted.
+        waited: std::time::Duration,
+        /// What that condition saw last: the last health-check output, log
+        /// line, connection error or exec result.
+        last_seen: String,
+        /// The container's exit code, when it stopped during the wait.
+        exit_code: Option<i64>,
+    },
+
+    /// A container port has no binding on the host (not published, or the
+    /// container is not running).
+    #[error("container {container}: port {port} is not published on the host")]
+    PortNotPublished {
+        /// The container's name.
+        container: String,
+        /// The port, e.g. `8080/tcp`.
+        port: String,
     },
 
     /// A property needs the full attributes of an object that was listed

@@ -40,6 +40,7 @@ mod hooks;
 mod host;
 mod image;
 pub mod raw;
+mod raw_streams;
 mod stream;
 mod system;
 mod transport;
@@ -53,9 +54,9 @@ pub use client::Docker;
 pub use container::{
     ArchiveBody, AttachOptions, ChangeKind, CommitOptions, Container, ContainerAttrs,
     ContainerExit, ContainerOptions, ContainerStatus, Containers, Exec, ExecOptions, ExecOutput,
-    ExecResult, FilesystemChange, HealthStatus, KillOptions, ListOptions, LogTime, LogsOptions,
-    PathStat, ProcessList, PruneReport, RemoveOptions, Signal, StopOptions, TopOptions,
-    UpdateOptions, WaitCondition, WaitOptions,
+    ExecResult, FilesystemChange, HealthStatus, HttpCheck, KillOptions, ListOptions, LogLine,
+    LogSource, LogTime, LogsOptions, PathStat, ProcessList, PruneReport, PublishedPort, Ready,
+    RemoveOptions, Signal, StopOptions, TopOptions, UpdateOptions, WaitCondition, WaitOptions,
 };
 pub use context::{DockerContext, DEFAULT_CONTEXT};
 pub use error::{BoxError, Error, Result};

@@ -26,3 +26,5 @@
 )]
 
 include!(concat!(env!("OUT_DIR"), "/engine_api.rs"));
+
+pub use crate::error::DaemonMessage;

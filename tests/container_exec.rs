@@ -212,3 +212,31 @@ async fn an_unbalanced_quote_is_an_invalid_argument_before_any_request() {
     remove(container).await;
     assert!(matches!(err, Err(Error::InvalidArgument { .. })), "{err:?}");
 }
+
+#[tokio::test]
+async fn exec_output_accessors_give_each_stream_and_text() {
+    let docker = common::docker().await;
+    let container = sleeper(&docker, "exec-accessors").await;
+    let demuxed = container
+        .exec_run(
+            "sh -c 'echo out; echo err >&2; exit 3'",
+            &ExecOptions::new().demux(true),
+        )
+        .await;
+    let combined = container
+        .exec_run("sh -c 'echo one; echo two >&2'", &ExecOptions::new())
+        .await;
+    remove(container).await;
+
+    let demuxed = demuxed.unwrap();
+    assert!(!demuxed.success());
+    assert_eq!(demuxed.exit_code, 3);
+    assert_eq!(demuxed.output.stdout(), Some(&b"out\n"[..]));
+    assert_eq!(demuxed.output.stderr_text().as_deref(), Some("err\n"));
+    assert_eq!(demuxed.output.text(), "out\nerr\n");
+    let combined = combined.unwrap();
+    assert!(combined.success());
+    assert_eq!(combined.output.stdout(), None);
+    let text = combined.output.text();
+    assert!(text.contains("one\n") && text.contains("two\n"), "{text:?}");
+}

@@ -151,6 +151,62 @@ pub enum ExecOutput {
     },
 }
 
+impl ExecOutput {
+    /// All the output: interleaved as written when combined, stdout then
+    /// stderr when demuxed.
+    ///
+    /// ```
+    /// use dockhand::ExecOutput;
+    ///
+    /// let output = ExecOutput::Demuxed { stdout: b"out\n".to_vec(), stderr: b"err\n".to_vec() };
+    /// assert_eq!(&*output.bytes(), b"out\nerr\n");
+    /// assert_eq!(output.stdout(), Some(&b"out\n"[..]));
+    /// assert_eq!(output.stderr_text().as_deref(), Some("err\n"));
+    /// assert_eq!(ExecOutput::Combined(b"both".to_vec()).stdout(), None);
+    /// ```
+    pub fn bytes(&self) -> std::borrow::Cow<'_, [u8]> {
+        match self {
+            ExecOutput::Combined(bytes) => bytes.as_slice().into(),
+            ExecOutput::Demuxed { stdout, stderr } => [&stdout[..], &stderr[..]].concat().into(),
+        }
+    }
+
+    /// All the output as text (invalid UTF-8 replaced), as [`ExecOutput::bytes`].
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes()).into_owned()
+    }
+
+    /// What went to stdout, when the output was demuxed
+    /// ([`ExecOptions::demux`]); `None` for combined output.
+    pub fn stdout(&self) -> Option<&[u8]> {
+        match self {
+            ExecOutput::Combined(_) => None,
+            ExecOutput::Demuxed { stdout, .. } => Some(stdout),
+        }
+    }
+
+    /// What went to stderr, when the output was demuxed; `None` for
+    /// combined output.
+    pub fn stderr(&self) -> Option<&[u8]> {
+        match self {
+            ExecOutput::Combined(_) => None,
+            ExecOutput::Demuxed { stderr, .. } => Some(stderr),
+        }
+    }
+
+    /// [`ExecOutput::stdout`] as text (invalid UTF-8 replaced).
+    pub fn stdout_text(&self) -> Option<String> {
+        self.stdout()
+            .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    /// [`ExecOutput::stderr`] as text (invalid UTF-8 replaced).
+    pub fn stderr_text(&self) -> Option<String> {
+        self.stderr()
+            .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+    }
+}
+
 /// The exit code and output of a finished exec.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -159,6 +215,13 @@ pub struct ExecResult {
     pub exit_code: i64,
     /// What it wrote.
     pub output: ExecOutput,
+}
+
+impl ExecResult {
+    /// True when the command exited 0.
+    pub fn success(&self) -> bool {
+        self.exit_code == 0
+    }
 }
 
 /// An exec instance: a command started in a container.

@@ -11,6 +11,10 @@ pub use options::{
     Ports, Propagation, Protocol, RestartPolicy, Ulimit, VolumeBind, Volumes,
 };
 mod params;
+mod ports;
+pub use ports::PublishedPort;
+mod ready;
+pub use ready::{HttpCheck, LogLine, LogSource, Ready};
 mod run;
 mod state;
 
@@ -211,19 +215,64 @@ impl Container {
         Ok(text.map(HealthStatus::from).unwrap_or_default())
     }
 
-    /// The published ports: `"80/tcp"` → the host bindings (`None` for an
-    /// exposed port that is not published).
+    /// The container's ports and the host addresses each is published on
+    /// (`docker port`), sorted by port. Works on list summaries too.
+    ///
+    /// ```no_run
+    /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
+    /// for port in container.ports()? {
+    ///     println!("{}/{} -> {:?}", port.port, port.protocol, port.host);
+    /// }
+    /// # Ok(()) }
+    /// ```
     ///
     /// # Errors
-    /// [`Error::SparseAttributes`] on a list summary.
-    pub fn ports(&self) -> Result<HashMap<String, Option<Vec<models::PortBinding>>>> {
-        let attrs = self.inspected("ports")?;
-        Ok(attrs
-            .network_settings
-            .as_ref()
-            .and_then(|settings| settings.ports.as_ref())
-            .map(|ports| ports.0.clone())
-            .unwrap_or_default())
+    /// None today; a `Result` so that a summary without ports can say so.
+    pub fn ports(&self) -> Result<Vec<PublishedPort>> {
+        Ok(match &self.attrs {
+            ContainerAttrs::Inspected(attrs) => attrs
+                .network_settings
+                .as_ref()
+                .and_then(|settings| settings.ports.as_ref())
+                .map(ports::from_port_map)
+                .unwrap_or_default(),
+            ContainerAttrs::Summary(summary) => summary
+                .ports
+                .as_deref()
+                .map(ports::from_summary)
+                .unwrap_or_default(),
+        })
+    }
+
+    /// The host address a container port is published on, ready to connect
+    /// to from the daemon's machine: IPv4 preferred, `0.0.0.0` read as
+    /// `127.0.0.1` ([`PublishedPort::local_address`]). A bare number is a
+    /// TCP port; `"53/udp"` or `(53, Protocol::Udp)` name another protocol.
+    ///
+    /// The attributes are those the handle holds: `run_detached` reads them
+    /// after the start; after [`Container::start`] call
+    /// [`Container::reload`] first, since ports are bound at start.
+    ///
+    /// ```no_run
+    /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
+    /// let address = container.host_port(80)?;
+    /// println!("http://{address}/");
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::PortNotPublished`] when the port has no host binding;
+    /// [`Error::InvalidArgument`] for a malformed port.
+    pub fn host_port(&self, port: impl Into<ContainerPort>) -> Result<std::net::SocketAddr> {
+        let (port, protocol) = port.into().value()?;
+        self.ports()?
+            .iter()
+            .find(|published| published.port == port && published.protocol == protocol)
+            .and_then(PublishedPort::local_address)
+            .ok_or_else(|| Error::PortNotPublished {
+                container: self.name().to_owned(),
+                port: format!("{port}/{protocol}"),
+            })
     }
 
     /// Read the attributes again from the daemon.

@@ -43,8 +43,10 @@ impl FailedExchange {
     }
 }
 
-/// An error body the generated client decoded: yields the daemon's message.
-pub(crate) trait DaemonMessage {
+/// An error body the generated client decodes ([`ErrorResponse`](crate::models::ErrorResponse)
+/// or none): yields the daemon's message. Used by
+/// [`Docker::raw_error`](crate::Docker::raw_error).
+pub trait DaemonMessage {
     /// The human-readable message the daemon sent, if any.
     fn into_message(self) -> Option<String>;
 }

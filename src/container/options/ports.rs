@@ -60,6 +60,11 @@ impl FromStr for Protocol {
 pub struct ContainerPort(Parsed<(u16, Protocol)>);
 
 impl ContainerPort {
+    /// The port and protocol, or the reason the value was refused.
+    pub(crate) fn value(&self) -> Result<(u16, Protocol)> {
+        self.0.clone().map_err(Error::invalid)
+    }
+
     /// The API's key for the port, e.g. `8080/tcp`.
     fn key(&self) -> Parsed<String> {
         self.0
