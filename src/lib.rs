@@ -32,6 +32,7 @@ mod container;
 mod context;
 mod discovery;
 mod error;
+mod events;
 mod filters;
 #[cfg(test)]
 mod fuzz_tests;
@@ -60,6 +61,7 @@ pub use container::{
 };
 pub use context::{DockerContext, DEFAULT_CONTEXT};
 pub use error::{BoxError, Error, Result};
+pub use events::{Event, EventAction, EventType, EventsOptions};
 pub use filters::Filters;
 pub use hijack::HijackedConnection;
 pub use host::{DockerHost, DEFAULT_UNIX_SOCKET};

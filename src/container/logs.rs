@@ -26,6 +26,13 @@ impl From<SystemTime> for LogTime {
     }
 }
 
+impl LogTime {
+    /// Seconds since the Unix epoch, as the API's `since`/`until` take them.
+    pub(crate) fn epoch_seconds(self) -> i64 {
+        self.0
+    }
+}
+
 impl From<i64> for LogTime {
     /// Seconds since the Unix epoch.
     fn from(epoch_seconds: i64) -> Self {
