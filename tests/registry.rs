@@ -438,3 +438,51 @@ fi
     std::fs::write(&path, script).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+#[tokio::test]
+async fn run_pulls_a_missing_image_with_the_credentials_it_is_given() {
+    let docker = common::docker().await;
+    let registry = Registry::with_auth();
+    let images = docker.images().with_docker_config(DockerConfig::new());
+    let mut cleanup = ImageCleanup::new(&docker);
+    let reference = format!("{}:v1", registry.repository("run-auth"));
+    cleanup.add(reference.clone());
+    images
+        .tag(common::busybox(&docker).await, &reference)
+        .await
+        .unwrap();
+    let right = Credentials::new(USER, PASSWORD);
+    images
+        .push(&reference, PushOptions::new().credentials(right.clone()))
+        .await
+        .unwrap();
+    images
+        .remove(&reference, ImageRemoveOptions::new())
+        .await
+        .unwrap();
+    let options = dockhand::ContainerOptions::new()
+        .command("echo pulled-with-credentials")
+        .remove(true);
+
+    // No stored credentials: the implicit pull is refused as unauthorized.
+    let refused = docker
+        .containers()
+        .with_docker_config(DockerConfig::new())
+        .run(&reference, &options)
+        .await;
+    // Given credentials: the pull succeeds and the container runs.
+    let output = docker
+        .containers()
+        .with_docker_config(DockerConfig::new())
+        .with_pull_credentials(right)
+        .run(&reference, &options)
+        .await;
+
+    let refused = refused.unwrap_err();
+    assert!(matches!(refused, Error::Unauthorized { .. }), "{refused:?}");
+    assert_eq!(
+        String::from_utf8(output.unwrap()).unwrap().trim(),
+        "pulled-with-credentials"
+    );
+    assert!(images.get_opt(&reference).await.unwrap().is_some());
+}

@@ -4,16 +4,24 @@ use futures_util::{StreamExt, TryStreamExt};
 
 use crate::container::container_segment;
 use crate::container::params::{ListOptions, PruneReport};
-use crate::{Container, Docker, Filters, Result};
+use crate::{Container, Credentials, Docker, DockerConfig, Filters, Images, Result};
 
 /// How many containers a full list inspects at once (and so how many
 /// pooled connections it may open).
 const INSPECT_CONCURRENCY: usize = 8;
 
 /// The daemon's containers, from [`Docker::containers`].
+///
+/// `create` and `run` pull a missing image with the credentials the docker
+/// CLI would use; [`Containers::with_docker_config`] and
+/// [`Containers::with_pull_credentials`] say otherwise.
 #[derive(Clone, Debug)]
 pub struct Containers {
     pub(super) docker: Docker,
+    /// The collection the implicit pulls of create and run go through.
+    pub(super) pulls: Images,
+    /// Credentials given for those pulls, ahead of any config.
+    pub(super) pull_credentials: Option<Credentials>,
 }
 
 impl Docker {
@@ -21,7 +29,43 @@ impl Docker {
     pub fn containers(&self) -> Containers {
         Containers {
             docker: self.clone(),
+            pulls: self.images(),
+            pull_credentials: None,
         }
+    }
+}
+
+impl Containers {
+    /// Take the credentials for the pulls `create` and `run` make from
+    /// `config` (as [`Images::with_docker_config`]).
+    ///
+    /// ```no_run
+    /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
+    /// let config = dockhand::DockerConfig::from_dir("/run/secrets/docker")?;
+    /// let containers = docker.containers().with_docker_config(config);
+    /// # Ok(()) }
+    /// ```
+    pub fn with_docker_config(mut self, config: DockerConfig) -> Containers {
+        self.pulls = self.pulls.with_docker_config(config);
+        self
+    }
+
+    /// Pull a missing image with these credentials, whatever the config
+    /// holds for its registry.
+    ///
+    /// ```no_run
+    /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
+    /// use dockhand::{ContainerOptions, Credentials};
+    /// let output = docker
+    ///     .containers()
+    ///     .with_pull_credentials(Credentials::new("ci", "token"))
+    ///     .run("registry.example:5000/tools:1", &ContainerOptions::new().remove(true))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_pull_credentials(mut self, credentials: Credentials) -> Containers {
+        self.pull_credentials = Some(credentials);
+        self
     }
 }
 

@@ -66,9 +66,12 @@ impl Containers {
         };
         let created = match create().await {
             Err(err) if err.is_not_found() => {
-                self.docker
-                    .images()
-                    .pull_if_missing(image, request.platform.as_deref())
+                self.pulls
+                    .pull_if_missing(
+                        image,
+                        request.platform.as_deref(),
+                        self.pull_credentials.clone(),
+                    )
                     .await?;
                 create().await?
             }

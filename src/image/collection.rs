@@ -15,7 +15,7 @@ use super::reference::{check_tag, Reference, DEFAULT_TAG};
 use super::Image;
 use crate::auth::{classify_registry_error, CredentialSource, DockerConfig};
 use crate::transport::path::check_name;
-use crate::{models, stream, Docker, Error, Filters, PruneReport, Result};
+use crate::{models, stream, Credentials, Docker, Error, Filters, PruneReport, Result};
 
 /// How many images a list inspects at once (and so how many pooled
 /// connections it may open).
@@ -241,12 +241,16 @@ impl Images {
         &self,
         image: &str,
         platform: Option<&str>,
+        credentials: Option<Credentials>,
     ) -> Result<bool> {
         if self.get_opt(image).await?.is_some() {
             return Ok(false);
         }
         let mut options = PullOptions::new();
         options.platform = platform.map(str::to_owned);
+        if let Some(credentials) = credentials {
+            options = options.credentials(credentials);
+        }
         self.pull(image, options).await?;
         Ok(true)
     }
