@@ -77,7 +77,11 @@ async fn main() -> dockhand::Result<()> {
 
     // Run a command inside.
     let listing = server.exec_run("ls -l /www", &Default::default()).await?;
-    print!("ls -l /www (exit {}):\n{}", listing.exit_code, listing.output.text());
+    print!(
+        "ls -l /www (exit {}):\n{}",
+        listing.exit_code,
+        listing.output.text()
+    );
 
     // Its log so far, then stop and remove it.
     let log = server.logs(LogsOptions::new()).await?;
