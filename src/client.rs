@@ -17,8 +17,9 @@ use crate::{raw, ApiVersion, DockerBuilder, DockerHost, Error, Result};
 /// The operations that last as long as their work (a wait, a transfer, a
 /// command, a stream): no default time limit, only one given with
 /// [`Docker::with_timeout`].
-const OPEN_ENDED_OPERATIONS: [&str; 15] = [
+const OPEN_ENDED_OPERATIONS: [&str; 16] = [
     "ContainerWait",
+    "ImageGetAll",
     "SystemEvents",
     "ContainerAttach",
     "ContainerLogs",

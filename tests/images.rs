@@ -171,3 +171,69 @@ async fn tagging_rejects_malformed_targets_before_any_request() {
         );
     }
 }
+
+#[tokio::test]
+async fn save_then_load_round_trips_a_tagged_image() {
+    use futures_util::TryStreamExt;
+
+    let docker = common::docker().await;
+    let images = docker.images();
+    let mut cleanup = ImageCleanup::new(&docker);
+    let reference = format!("dockhand-test/{}:saved", common::unique_name("save"));
+    cleanup.add(reference.clone());
+    images
+        .import(
+            unique_layer_tar(2048),
+            ImportOptions::new().repository(&reference),
+        )
+        .await
+        .unwrap();
+    let id = images.get(&reference).await.unwrap().id().to_owned();
+
+    let archive: Vec<u8> = images
+        .save(&[&reference])
+        .await
+        .unwrap()
+        .map_ok(|chunk| chunk.to_vec())
+        .try_concat()
+        .await
+        .unwrap();
+    let entries: Vec<String> = tar::Archive::new(&archive[..])
+        .entries()
+        .unwrap()
+        .map(|entry| entry.unwrap().path().unwrap().display().to_string())
+        .collect();
+    assert!(
+        entries.iter().any(|entry| entry == "manifest.json"),
+        "{entries:?}"
+    );
+
+    images
+        .remove(&reference, ImageRemoveOptions::new().force(true))
+        .await
+        .unwrap();
+    assert!(images.get_opt(&reference).await.unwrap().is_none());
+    let loaded = images.load(archive).await.unwrap();
+    assert_eq!(loaded, [reference.clone()]);
+    assert_eq!(images.get(&reference).await.unwrap().id(), id);
+
+    let refused = images.save(&[]).await.err().unwrap();
+    assert!(
+        matches!(refused, Error::InvalidArgument { .. }),
+        "{refused:?}"
+    );
+    let missing = images
+        .save(&["dockhand-test/never-made:none"])
+        .await
+        .err()
+        .unwrap();
+    assert!(missing.is_not_found(), "{missing:?}");
+    let garbage = images
+        .load(b"not a tar archive".to_vec())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(garbage, Error::Stream { .. } | Error::Api { .. }),
+        "{garbage:?}"
+    );
+}

@@ -134,6 +134,11 @@ impl PathStat {
 pub struct ArchiveBody(reqwest::Body);
 
 impl ArchiveBody {
+    /// The body to send.
+    pub(crate) fn into_body(self) -> reqwest::Body {
+        self.0
+    }
+
     /// Send the chunks of `stream` as they come; an error item aborts the
     /// upload.
     pub fn from_stream<S, E>(stream: S) -> Self

@@ -28,7 +28,7 @@ const INSPECT_CONCURRENCY: usize = 8;
 /// [`Images::with_docker_config`] points them at another config.
 #[derive(Clone, Debug)]
 pub struct Images {
-    docker: Docker,
+    pub(super) docker: Docker,
     credentials: CredentialSource,
 }
 

@@ -1,6 +1,7 @@
 //! Images: the collection ([`Images`]), the handle ([`Image`]), references
 //! ([`Reference`]) and pull/push progress.
 
+mod archive;
 mod collection;
 mod options;
 mod progress;
