@@ -214,7 +214,7 @@ async fn save_then_load_round_trips_a_tagged_image() {
         .unwrap();
     assert!(images.get_opt(&reference).await.unwrap().is_none());
     let loaded = images.load(archive).await.unwrap();
-    assert_eq!(loaded, [reference.clone()]);
+    assert_eq!(loaded, std::slice::from_ref(&reference));
     assert_eq!(images.get(&reference).await.unwrap().id(), id);
 
     let refused = images.save(&[]).await.err().unwrap();
