@@ -102,6 +102,11 @@ pub fn start(repo: &Path, release: Release) -> Result<MatrixDaemon> {
     }
     dockerd::stop_leftover_containerd(&paths);
     dockerd::clean_up(&paths);
+    // Network state from an earlier start with other settings could name
+    // `docker0` as this daemon's default bridge, and dockerd deletes the
+    // interface of a default bridge it finds reconfigured: the main
+    // daemon's. A fresh network store is always built from the flags.
+    let _ = std::fs::remove_dir_all(paths.data.join("network"));
     let bridge = Bridge::create(release.bridge, release.address)?;
 
     let dockerd = root.join("usr/sbin/dockerd");
