@@ -178,6 +178,16 @@ pub enum Error {
         limit: usize,
     },
 
+    /// A build failed ([`Images::build`](crate::Images::build)): a RUN
+    /// exited non-zero, a Dockerfile line is wrong, a base image is missing.
+    #[error("build failed{}: {message}", step.as_ref().map(|step| format!(" at {step:?}")).unwrap_or_default())]
+    BuildFailed {
+        /// The instruction that was running, e.g. `RUN make`, when one was.
+        step: Option<String>,
+        /// The daemon's message.
+        message: String,
+    },
+
     /// A container did not become ready
     /// ([`Container::wait_until_ready`](crate::Container::wait_until_ready)):
     /// the time ran out, the container stopped, or a condition could not hold.

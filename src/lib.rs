@@ -66,8 +66,9 @@ pub use filters::Filters;
 pub use hijack::HijackedConnection;
 pub use host::{DockerHost, DEFAULT_UNIX_SOCKET};
 pub use image::{
-    Image, ImageListOptions, ImageRemoveOptions, Images, ImportOptions, LayerPhase, LayerProgress,
-    PullOptions, PullProgress, PushOptions, PushProgress, PushResult, Reference, RemovedImage,
+    BuildContext, BuildOptions, BuildProgress, Image, ImageListOptions, ImageRemoveOptions, Images,
+    ImportOptions, LayerPhase, LayerProgress, PullOptions, PullProgress, PushOptions, PushProgress,
+    PushResult, Reference, RemovedImage,
 };
 pub use stream::{OutputChunk, StreamKind};
 pub use system::Ping;

@@ -2,7 +2,10 @@
 //! ([`Reference`]) and pull/push progress.
 
 mod archive;
+mod build;
+pub use build::{BuildContext, BuildOptions, BuildProgress};
 mod collection;
+mod dockerignore;
 mod options;
 mod progress;
 pub(crate) mod reference;
