@@ -40,12 +40,14 @@ mod hijack;
 mod hooks;
 mod host;
 mod image;
+mod network;
 pub mod raw;
 mod raw_streams;
 mod stream;
 mod system;
 mod transport;
 mod version;
+mod volume;
 
 pub use auth::{Credentials, DockerConfig, DOCKER_HUB_AUTH_KEY};
 pub use builder::{
@@ -70,9 +72,13 @@ pub use image::{
     ImportOptions, LayerPhase, LayerProgress, PullOptions, PullProgress, PushOptions, PushProgress,
     PushResult, Reference, RemovedImage,
 };
+pub use network::{
+    ConnectOptions, ContainerRef, IpamPool, Network, NetworkCreateOptions, Networks,
+};
 pub use stream::{OutputChunk, StreamKind};
 pub use system::Ping;
 pub use version::ApiVersion;
+pub use volume::{Volume, VolumeCreateOptions, Volumes};
 
 /// The value types [`ContainerOptions`] and [`UpdateOptions`] take: byte
 /// sizes, commands, ports, volumes, mounts, devices, restart policies, …,
