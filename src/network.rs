@@ -519,6 +519,14 @@ impl ConnectOptions {
     }
 }
 
+/// A network handle names its network by id, so that
+/// [`ContainerOptions::network`](crate::ContainerOptions::network) takes it.
+impl From<&Network> for String {
+    fn from(network: &Network) -> Self {
+        network.id().to_owned()
+    }
+}
+
 /// A network: its id, the client, and its attributes as last inspected.
 #[derive(Clone, Debug)]
 pub struct Network {

@@ -276,6 +276,19 @@ pub struct Volume {
 }
 
 impl Volume {
+    /// The bind that mounts this volume at `target` in a container
+    /// (`-v name:target`), for [`ContainerOptions::volumes`](crate::ContainerOptions::volumes).
+    ///
+    /// ```no_run
+    /// # async fn demo(docker: dockhand::Docker, volume: dockhand::Volume) -> dockhand::Result<()> {
+    /// use dockhand::ContainerOptions;
+    /// let options = ContainerOptions::new().volumes([volume.bind("/data")]);
+    /// # Ok(()) }
+    /// ```
+    pub fn bind(&self, target: &str) -> String {
+        format!("{}:{target}", self.name())
+    }
+
     /// The name (volumes have no separate id).
     pub fn name(&self) -> &str {
         &self.attrs.name

@@ -201,6 +201,33 @@ async fn network_create_get_list_connect_disconnect_remove() {
         .remove(RemoveOptions::new().force(true))
         .await
         .unwrap();
+
+    // A container created on the network by handle is attached from the start.
+    let on_network = docker
+        .containers()
+        .create(
+            image,
+            &ContainerOptions::new()
+                .command("sleep 60")
+                .network(&network)
+                .labels(cleanup.pair()),
+        )
+        .await
+        .expect("created on the network");
+    network.reload().await.unwrap();
+    let ContainerAttrs::Inspected(attrs) = on_network.attrs() else {
+        panic!("create inspects");
+    };
+    let endpoints = attrs
+        .network_settings
+        .as_ref()
+        .and_then(|settings| settings.networks.clone())
+        .unwrap_or_default();
+    assert!(endpoints.contains_key(&name), "{endpoints:?}");
+    on_network
+        .remove(RemoveOptions::new().force(true))
+        .await
+        .unwrap();
     network.remove().await.expect("removed");
     assert!(networks.get_opt(&name).await.unwrap().is_none());
     assert!(network.remove().await.unwrap_err().is_not_found());
@@ -284,6 +311,8 @@ async fn volume_create_get_list_mount_remove() {
     // One container writes, another reads it back. A tmpfs volume keeps
     // its content while mounted only, so the writer stays up meanwhile.
     let binds = HashMap::from([(name.as_str(), VolumeBind::new("/data"))]);
+    // The handle's own bind says the same.
+    assert_eq!(volume.bind("/data"), format!("{name}:/data"));
     let writer = docker
         .containers()
         .run_detached(
@@ -307,7 +336,7 @@ async fn volume_create_get_list_mount_remove() {
                 image,
                 &ContainerOptions::new()
                     .command(["sh", "-c", "cat /data/note 2>/dev/null || true"])
-                    .volumes(binds.clone())
+                    .volumes([volume.bind("/data")])
                     .labels(cleanup.pair())
                     .remove(true),
             )

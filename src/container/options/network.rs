@@ -229,7 +229,7 @@ fn link_list(keyword: &str, links: &KeyValues) -> Result<Vec<String>> {
 
 impl ContainerOptions {
     /// Connect the container to this network when it is created (a
-    /// network name or id; further networks come with
+    /// network name or id, or a [`Network`](crate::Network); further networks come with
     /// [`networking_config`](Self::networking_config) or later connects).
     /// Not with `network_mode`.
     pub fn network(mut self, network: impl Into<String>) -> Self {
