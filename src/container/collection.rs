@@ -73,7 +73,7 @@ impl Containers {
     /// The container with this id, id prefix or name (`web` or `/web`).
     ///
     /// # Errors
-    /// [`Error::NotFound`] when there is none; [`Error::InvalidArgument`],
+    /// [`Error::NotFound`](crate::Error::NotFound) when there is none; [`Error::InvalidArgument`](crate::Error::InvalidArgument),
     /// before any request, for a value that could address something else
     /// (empty, `.`, `..`, with a control character or `\`).
     ///
@@ -118,7 +118,7 @@ impl Containers {
     /// a few pooled connections; the order is the daemon's (newest first).
     ///
     /// # Errors
-    /// [`Error::NotFound`] if a listed container disappears before its
+    /// [`Error::NotFound`](crate::Error::NotFound) if a listed container disappears before its
     /// inspect (unless `ignore_removed`).
     ///
     /// ```no_run
@@ -174,7 +174,7 @@ impl Containers {
     /// container prune`), e.g. only those with a label.
     ///
     /// # Errors
-    /// [`Error::Conflict`] if a prune is already running.
+    /// [`Error::Conflict`](crate::Error::Conflict) if a prune is already running.
     ///
     /// ```no_run
     /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
