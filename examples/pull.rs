@@ -38,7 +38,7 @@ async fn pull() -> Result<(), Box<dyn std::error::Error>> {
     let reference = reference.ok_or("usage: pull IMAGE[:TAG|@DIGEST] [--platform OS/ARCH]")?;
 
     let docker = Docker::from_env()?;
-    let mut progress = docker.images().pull_stream(&reference, options).await?;
+    let mut progress = docker.images().pull_stream(&reference, &options).await?;
     let mut display = Display::new();
     while let Some(event) = progress.try_next().await? {
         display.show(event);

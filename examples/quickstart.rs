@@ -30,7 +30,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let options = ImportOptions::new()
             .repository(busybox_image::REPOSITORY)
             .tag(busybox_image::TAG);
-        docker.images().import(tar, options).await?;
+        docker.images().import(tar, &options).await?;
     }
 
     let options = ContainerOptions::new()

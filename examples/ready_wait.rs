@@ -84,9 +84,9 @@ async fn main() -> dockhand::Result<()> {
     );
 
     // Its log so far, then stop and remove it.
-    let log = server.logs(LogsOptions::new()).await?;
+    let log = server.logs(&LogsOptions::new()).await?;
     print!("log:\n{}", String::from_utf8_lossy(&log));
-    server.remove(RemoveOptions::new().force(true)).await?;
+    server.remove(&RemoveOptions::new().force(true)).await?;
     println!("removed {}", server.name());
     Ok(())
 }

@@ -34,7 +34,7 @@ async fn main() -> dockhand::Result<()> {
     println!("started {} ({})", worker.name(), worker.short_id());
 
     // Follow the log until five ticks arrived.
-    let mut logs = worker.logs_stream(LogsOptions::new().follow(true)).await?;
+    let mut logs = worker.logs_stream(&LogsOptions::new().follow(true)).await?;
     let mut ticks = 0;
     while let Some(chunk) = logs.try_next().await? {
         print!("log: {chunk}");
@@ -65,7 +65,7 @@ async fn main() -> dockhand::Result<()> {
 
     // Auto-removal takes the container away once it stops.
     worker
-        .stop(StopOptions::new().timeout(Duration::from_secs(1)))
+        .stop(&StopOptions::new().timeout(Duration::from_secs(1)))
         .await?;
     println!("stopped and removed");
     Ok(())

@@ -170,7 +170,7 @@ impl Docker {
     /// use std::time::Duration;
     /// let container = docker.containers().get("web").await?;
     /// let quick = docker.with_timeout(Duration::from_secs(5));
-    /// quick.containers().get(container.id()).await?.wait(Default::default()).await?;
+    /// quick.containers().get(container.id()).await?.wait(&dockhand::WaitOptions::new()).await?;
     /// # Ok(()) }
     /// ```
     pub fn with_timeout(&self, limit: Duration) -> Docker {

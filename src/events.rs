@@ -302,7 +302,7 @@ impl Docker {
     /// use futures_util::StreamExt;
     ///
     /// let options = EventsOptions::new().filters(Filters::new().add("type", "container"));
-    /// let mut events = docker.events(options).await?;
+    /// let mut events = docker.events(&options).await?;
     /// while let Some(event) = events.next().await {
     ///     let event = event?;
     ///     if event.action == EventAction::Die {
@@ -319,7 +319,7 @@ impl Docker {
     /// event that is not JSON.
     pub async fn events(
         &self,
-        options: EventsOptions,
+        options: &EventsOptions,
     ) -> Result<impl Stream<Item = Result<Event>> + Send + Unpin + 'static> {
         const OPERATION: &str = "SystemEvents";
         let since = options.since.map(|time| time.epoch_seconds().to_string());

@@ -24,6 +24,31 @@
 //! - [`raw`], the complete client generated from the Engine API definition in
 //!   `spec/`, reachable through [`Docker::raw`] for anything the facade does
 //!   not cover yet. Its model types are re-exported as [`models`].
+//!
+//! # Options
+//!
+//! Every call that has settings takes them one way: an options builder
+//! (`XOptions::new()` and chained setters, which take their values by
+//! value: strings as `impl Into<String>`, richer values as `impl Into<T>`
+//! of a type that says what it holds, such as [`options::User`]), passed
+//! **by reference**, so one set of options serves many calls. Filters are
+//! passed the same way.
+//!
+//! ```no_run
+//! # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
+//! use dockhand::{ContainerOptions, Filters, ListOptions, LogsOptions};
+//! let options = ContainerOptions::new().command("echo hi").user(1000);
+//! for _ in 0..3 {
+//!     docker.containers().run("busybox", &options).await?;
+//! }
+//! let mine = ListOptions::new().all(true).filters(Filters::new().label("app=web"));
+//! for container in docker.containers().list(&mine).await? {
+//!     let tail = container.logs(&LogsOptions::new().tail(10)).await?;
+//!     println!("{}: {}", container.name(), String::from_utf8_lossy(&tail));
+//! }
+//! docker.containers().prune(&Filters::new().label("app=web")).await?;
+//! # Ok(()) }
+//! ```
 
 mod auth;
 mod builder;
@@ -88,7 +113,8 @@ pub mod options {
     pub use crate::container::{
         ByteSize, Command, ContainerOptions, ContainerPort, Device, DeviceRequest, EndpointConfig,
         Healthcheck, HostPort, HostPorts, KeyValue, KeyValues, LogConfig, MapValue, Mount,
-        NetworkMode, Ports, Propagation, Protocol, RestartPolicy, Ulimit, VolumeBind, Volumes,
+        NetworkMode, Ports, Propagation, Protocol, RestartPolicy, Ulimit, User, VolumeBind,
+        Volumes,
     };
 }
 

@@ -129,12 +129,12 @@ impl Networks {
     /// ```no_run
     /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
     /// use dockhand::Filters;
-    /// for network in docker.networks().list(Filters::new().label("team=web")).await? {
+    /// for network in docker.networks().list(&Filters::new().label("team=web")).await? {
     ///     println!("{} {}", network.short_id(), network.name());
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn list(&self, filters: Filters) -> Result<Vec<Network>> {
+    pub async fn list(&self, filters: &Filters) -> Result<Vec<Network>> {
         let raw = self.docker.raw().await?;
         let query = filters.to_query();
         let summaries = self
@@ -163,12 +163,12 @@ impl Networks {
     /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
     /// let removed = docker
     ///     .networks()
-    ///     .prune(dockhand::Filters::new().label("job=nightly"))
+    ///     .prune(&dockhand::Filters::new().label("job=nightly"))
     ///     .await?;
     /// println!("removed {removed:?}");
     /// # Ok(()) }
     /// ```
-    pub async fn prune(&self, filters: Filters) -> Result<Vec<String>> {
+    pub async fn prune(&self, filters: &Filters) -> Result<Vec<String>> {
         let raw = self.docker.raw().await?;
         let query = filters.to_query();
         let response = self

@@ -17,7 +17,7 @@ impl Docker {
     ///
     /// ```no_run
     /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
-    /// for volume in docker.volumes().list(dockhand::Filters::new()).await? {
+    /// for volume in docker.volumes().list(&dockhand::Filters::new()).await? {
     ///     println!("{} at {}", volume.name(), volume.mountpoint());
     /// }
     /// # Ok(()) }
@@ -119,11 +119,11 @@ impl Volumes {
     /// ```no_run
     /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
     /// use dockhand::Filters;
-    /// let volumes = docker.volumes().list(Filters::new().label("team=db")).await?;
+    /// let volumes = docker.volumes().list(&Filters::new().label("team=db")).await?;
     /// println!("{} volumes", volumes.len());
     /// # Ok(()) }
     /// ```
-    pub async fn list(&self, filters: Filters) -> Result<Vec<Volume>> {
+    pub async fn list(&self, filters: &Filters) -> Result<Vec<Volume>> {
         let raw = self.docker.raw().await?;
         let query = filters.to_query();
         let response = self
@@ -161,12 +161,12 @@ impl Volumes {
     /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
     /// let report = docker
     ///     .volumes()
-    ///     .prune(dockhand::Filters::new().label("job=nightly"))
+    ///     .prune(&dockhand::Filters::new().label("job=nightly"))
     ///     .await?;
     /// println!("removed {:?}, {} bytes", report.deleted, report.space_reclaimed);
     /// # Ok(()) }
     /// ```
-    pub async fn prune(&self, filters: Filters) -> Result<PruneReport> {
+    pub async fn prune(&self, filters: &Filters) -> Result<PruneReport> {
         let raw = self.docker.raw().await?;
         let query = filters.to_query();
         let response = self

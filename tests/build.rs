@@ -44,7 +44,7 @@ async fn a_directory_builds_with_its_dockerignore_args_labels_and_tags() {
         .label("dockhand.test.build", &name);
     let progress: Vec<BuildProgress> = docker
         .images()
-        .build_stream(BuildContext::directory(dir.path()), options)
+        .build_stream(BuildContext::directory(dir.path()), &options)
         .await
         .unwrap()
         .try_collect()
@@ -102,7 +102,7 @@ async fn a_failing_run_is_a_build_error_naming_the_step() {
         .images()
         .build(
             BuildContext::directory(dir.path()),
-            BuildOptions::new().force_rm(true),
+            &BuildOptions::new().force_rm(true),
         )
         .await
         .unwrap_err();
@@ -118,7 +118,7 @@ async fn a_failing_run_is_a_build_error_naming_the_step() {
         .images()
         .build(
             BuildContext::directory(dir.path().join("no-such-dir")),
-            BuildOptions::new(),
+            &BuildOptions::new(),
         )
         .await
         .unwrap_err();

@@ -5,7 +5,9 @@
 
 mod common;
 
-use dockhand::{AttachOptions, ContainerOptions, LogsOptions, RemoveOptions};
+use dockhand::{
+    AttachOptions, ContainerOptions, LogsOptions, RemoveOptions, TopOptions, WaitOptions,
+};
 use futures_util::StreamExt;
 
 fn open_fds() -> usize {
@@ -28,15 +30,18 @@ async fn dropping_a_follow_and_an_attach_releases_their_connections() {
         .await
         .unwrap();
     // Settle the pool: one kept-alive connection after a prompt call.
-    container.top(Default::default()).await.unwrap();
+    container.top(&TopOptions::new()).await.unwrap();
     let before = open_fds();
     for _ in 0..5 {
         let mut follow = container
-            .logs_stream(LogsOptions::new().follow(true))
+            .logs_stream(&LogsOptions::new().follow(true))
             .await
             .unwrap();
         assert!(follow.next().await.unwrap().is_ok());
-        let mut attached = container.attach_stream(AttachOptions::new()).await.unwrap();
+        let mut attached = container
+            .attach_stream(&AttachOptions::new())
+            .await
+            .unwrap();
         assert!(attached.next().await.unwrap().is_ok());
         assert!(open_fds() > before, "the streams hold connections");
         drop(follow);
@@ -44,17 +49,18 @@ async fn dropping_a_follow_and_an_attach_releases_their_connections() {
     }
     // The streams took the pooled connection with them; one prompt call
     // pools one again.
-    container.top(Default::default()).await.unwrap();
+    container.top(&TopOptions::new()).await.unwrap();
     assert_eq!(open_fds(), before, "descriptors back to their level");
     // A pending future dropped mid-request releases its connection too.
     for _ in 0..5 {
-        let pending = container.wait(Default::default());
+        let until_exit = WaitOptions::new();
+        let pending = container.wait(&until_exit);
         let _ = tokio::time::timeout(std::time::Duration::from_millis(100), pending).await;
     }
-    container.top(Default::default()).await.unwrap();
+    container.top(&TopOptions::new()).await.unwrap();
     assert_eq!(open_fds(), before, "dropped waits leave nothing open");
     container
-        .remove(RemoveOptions::new().force(true))
+        .remove(&RemoveOptions::new().force(true))
         .await
         .unwrap();
 }

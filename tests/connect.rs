@@ -232,21 +232,22 @@ async fn every_call_kind_times_out_against_a_server_that_never_answers() {
     times_out(
         "a prompt call (stop)",
         limit,
-        container.stop(Default::default()),
+        container.stop(&dockhand::StopOptions::new()),
     )
     .await;
 
     // Open-ended calls have no limit by default…
-    let waited = tokio::time::timeout(limit * 3, container.wait(Default::default())).await;
+    let waited =
+        tokio::time::timeout(limit * 3, container.wait(&dockhand::WaitOptions::new())).await;
     assert!(waited.is_err(), "wait should still be waiting: {waited:?}");
     // …but take one from `with_timeout`.
     let quick = docker.with_timeout(limit);
     let container = quick.containers().get("c1").await.unwrap();
-    times_out("wait", limit, container.wait(Default::default())).await;
+    times_out("wait", limit, container.wait(&dockhand::WaitOptions::new())).await;
     times_out(
         "logs_stream",
         limit,
-        container.logs_stream(LogsOptions::new().follow(true)),
+        container.logs_stream(&LogsOptions::new().follow(true)),
     )
     .await;
     times_out(
@@ -255,5 +256,10 @@ async fn every_call_kind_times_out_against_a_server_that_never_answers() {
         container.exec_run("true", &Default::default()),
     )
     .await;
-    times_out("attach", limit, container.attach_socket(Default::default())).await;
+    times_out(
+        "attach",
+        limit,
+        container.attach_socket(&dockhand::AttachOptions::new()),
+    )
+    .await;
 }

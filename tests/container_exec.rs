@@ -27,7 +27,7 @@ async fn sleeper(docker: &dockhand::Docker, what: &str) -> Container {
 
 async fn remove(container: Container) {
     container
-        .remove(RemoveOptions::new().force(true))
+        .remove(&RemoveOptions::new().force(true))
         .await
         .unwrap();
 }

@@ -25,7 +25,7 @@ async fn cleanup(docker: &dockhand::Docker, label: &str) {
     let listed = docker
         .containers()
         .list(
-            ListOptions::new()
+            &ListOptions::new()
                 .all(true)
                 .sparse(true)
                 .filters(label_filter(label)),
@@ -34,7 +34,7 @@ async fn cleanup(docker: &dockhand::Docker, label: &str) {
         .unwrap();
     for container in listed {
         container
-            .remove(RemoveOptions::new().force(true))
+            .remove(&RemoveOptions::new().force(true))
             .await
             .ok();
     }
@@ -67,10 +67,10 @@ async fn status_goes_created_running_paused_running_exited() {
     container.reload().await.unwrap();
     seen.push(container.status());
     container
-        .stop(StopOptions::new().timeout(Duration::from_secs(1)))
+        .stop(&StopOptions::new().timeout(Duration::from_secs(1)))
         .await
         .unwrap();
-    container.stop(StopOptions::new()).await.unwrap(); // already stopped: not an error
+    container.stop(&StopOptions::new()).await.unwrap(); // already stopped: not an error
     container.reload().await.unwrap();
     seen.push(container.status());
     cleanup(&docker, &label).await;
@@ -102,26 +102,26 @@ async fn kill_sends_the_named_or_numbered_signal() {
     by_name.start().await.unwrap();
     // Signal only once the trap is set: the script says so.
     for _ in 0..100 {
-        if by_name.logs(LogsOptions::new()).await.unwrap() == b"ready\n" {
+        if by_name.logs(&LogsOptions::new()).await.unwrap() == b"ready\n" {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     by_name
-        .kill(KillOptions::new().signal("SIGHUP"))
+        .kill(&KillOptions::new().signal("SIGHUP"))
         .await
         .unwrap();
-    let hup = by_name.wait(WaitOptions::new()).await.unwrap();
+    let hup = by_name.wait(&WaitOptions::new()).await.unwrap();
 
     let by_number = create(&docker, &label, labelled(&label).command("sleep 60")).await;
     by_number.start().await.unwrap();
-    by_number.kill(KillOptions::new().signal(9)).await.unwrap();
-    let killed = by_number.wait(WaitOptions::new()).await.unwrap();
-    let not_running = by_number.kill(KillOptions::new()).await;
+    by_number.kill(&KillOptions::new().signal(9)).await.unwrap();
+    let killed = by_number.wait(&WaitOptions::new()).await.unwrap();
+    let not_running = by_number.kill(&KillOptions::new()).await;
     let bad_signal = {
         let victim = create(&docker, &label, labelled(&label).command("sleep 60")).await;
         victim.start().await.unwrap();
-        victim.kill(KillOptions::new().signal("SIGNOPE")).await
+        victim.kill(&KillOptions::new().signal("SIGNOPE")).await
     };
     cleanup(&docker, &label).await;
     assert_eq!(hup.status_code, 11);
@@ -140,7 +140,7 @@ async fn wait_conditions_and_timeout() {
         let container = container.clone();
         tokio::spawn(async move {
             container
-                .wait(WaitOptions::new().condition(WaitCondition::NextExit))
+                .wait(&WaitOptions::new().condition(WaitCondition::NextExit))
                 .await
         })
     };
@@ -148,24 +148,24 @@ async fn wait_conditions_and_timeout() {
     container.start().await.unwrap();
     let exit = next_exit.await.unwrap().unwrap();
     // Not running already: returns at once with the last exit.
-    let again = container.wait(WaitOptions::new()).await.unwrap();
+    let again = container.wait(&WaitOptions::new()).await.unwrap();
 
     let sleeper = create(&docker, &label, labelled(&label).command("sleep 60")).await;
     sleeper.start().await.unwrap();
     let timed_out = sleeper
-        .wait(WaitOptions::new().timeout(Duration::from_millis(200)))
+        .wait(&WaitOptions::new().timeout(Duration::from_millis(200)))
         .await;
     let removed = {
         let sleeper = sleeper.clone();
         tokio::spawn(async move {
             sleeper
-                .wait(WaitOptions::new().condition(WaitCondition::Removed))
+                .wait(&WaitOptions::new().condition(WaitCondition::Removed))
                 .await
         })
     };
     tokio::time::sleep(Duration::from_millis(200)).await;
     sleeper
-        .remove(RemoveOptions::new().force(true))
+        .remove(&RemoveOptions::new().force(true))
         .await
         .unwrap();
     let removed = removed.await.unwrap();
@@ -217,7 +217,7 @@ async fn rename_resize_restart_and_properties() {
     assert_eq!(container.name(), renamed);
     let taken = container.rename(&renamed).await;
     container
-        .restart(StopOptions::new().timeout(Duration::from_secs(1)))
+        .restart(&StopOptions::new().timeout(Duration::from_secs(1)))
         .await
         .unwrap();
     container.reload().await.unwrap();
@@ -241,35 +241,35 @@ async fn logs_options_select_streams_tail_timestamps_and_time() {
     )
     .await;
     container.start().await.unwrap();
-    container.wait(WaitOptions::new()).await.unwrap();
-    let all = container.logs(LogsOptions::new()).await.unwrap();
+    container.wait(&WaitOptions::new()).await.unwrap();
+    let all = container.logs(&LogsOptions::new()).await.unwrap();
     let stdout = container
-        .logs(LogsOptions::new().stderr(false))
+        .logs(&LogsOptions::new().stderr(false))
         .await
         .unwrap();
     let stderr = container
-        .logs(LogsOptions::new().stdout(false))
+        .logs(&LogsOptions::new().stdout(false))
         .await
         .unwrap();
-    let tail = container.logs(LogsOptions::new().tail(2)).await.unwrap();
+    let tail = container.logs(&LogsOptions::new().tail(2)).await.unwrap();
     let stamped = container
-        .logs(LogsOptions::new().timestamps(true).tail(1))
+        .logs(&LogsOptions::new().timestamps(true).tail(1))
         .await
         .unwrap();
     let future = std::time::SystemTime::now() + Duration::from_secs(3600);
     let since_future = container
-        .logs(LogsOptions::new().since(future))
+        .logs(&LogsOptions::new().since(future))
         .await
         .unwrap();
     let until_epoch = container
-        .logs(LogsOptions::new().until(1_i64))
+        .logs(&LogsOptions::new().until(1_i64))
         .await
         .unwrap();
     // A handle from a sparse list reads its TTY flag with an inspect first.
     let from_summary = docker
         .containers()
         .list(
-            ListOptions::new()
+            &ListOptions::new()
                 .all(true)
                 .sparse(true)
                 .filters(label_filter(&label)),
@@ -277,11 +277,11 @@ async fn logs_options_select_streams_tail_timestamps_and_time() {
         .await
         .unwrap()
         .remove(0)
-        .logs(LogsOptions::new().stderr(false))
+        .logs(&LogsOptions::new().stderr(false))
         .await
         .unwrap();
     let kinds: Vec<dockhand::StreamKind> = container
-        .logs_stream(LogsOptions::new())
+        .logs_stream(&LogsOptions::new())
         .await
         .unwrap()
         .map_ok(|chunk| chunk.kind)
@@ -317,7 +317,7 @@ async fn logs_follow_streams_until_exit() {
     .await;
     container.start().await.unwrap();
     let followed: Vec<u8> = container
-        .logs_stream(LogsOptions::new().follow(true))
+        .logs_stream(&LogsOptions::new().follow(true))
         .await
         .unwrap()
         .map_ok(|chunk| chunk.as_bytes().to_vec())
@@ -341,7 +341,7 @@ async fn attach_stream_and_socket_with_stdin() {
     .await;
     echo.start().await.unwrap();
     let mut socket = echo
-        .attach_socket(AttachOptions::new().stdin(true))
+        .attach_socket(&AttachOptions::new().stdin(true))
         .await
         .unwrap();
     socket.write_all(b"ping over stdin\n").await.unwrap();
@@ -350,7 +350,7 @@ async fn attach_stream_and_socket_with_stdin() {
     tokio::io::AsyncReadExt::read_to_end(&mut socket, &mut raw)
         .await
         .unwrap();
-    let exit = echo.wait(WaitOptions::new()).await.unwrap();
+    let exit = echo.wait(&WaitOptions::new()).await.unwrap();
 
     let talker = create(
         &docker,
@@ -359,7 +359,7 @@ async fn attach_stream_and_socket_with_stdin() {
     )
     .await;
     talker.start().await.unwrap();
-    let attached = talker.attach(AttachOptions::new()).await.unwrap();
+    let attached = talker.attach(&AttachOptions::new()).await.unwrap();
     cleanup(&docker, &label).await;
     // Without a TTY the raw socket carries multiplexed frames: header
     // (stream 1, length 16) then the payload.
@@ -383,10 +383,10 @@ async fn attach_with_logs_to_an_exited_container_returns_its_output() {
     )
     .await;
     container.start().await.unwrap();
-    container.wait(WaitOptions::new()).await.unwrap();
+    container.wait(&WaitOptions::new()).await.unwrap();
     let attached = tokio::time::timeout(
         Duration::from_secs(30),
-        container.attach(AttachOptions::new().logs(true)),
+        container.attach(&AttachOptions::new().logs(true)),
     )
     .await;
     cleanup(&docker, &label).await;
@@ -426,7 +426,7 @@ async fn remove_with_link_removes_the_link_by_its_name() {
     let linked = docker.containers().get(&link).await.unwrap();
     assert_eq!(linked.id(), target.id());
 
-    let removed = linked.remove(RemoveOptions::new().link(true)).await;
+    let removed = linked.remove(&RemoveOptions::new().link(true)).await;
     let gone = docker.containers().get_opt(&link).await;
     let target_left = docker.containers().get_opt(target.id()).await;
     let parent_left = docker.containers().get_opt(parent.id()).await;
@@ -452,14 +452,14 @@ async fn output_sent_with_the_attach_answer_is_not_lost() {
     talker.start().await.unwrap();
     let mut logged = Vec::new();
     for _ in 0..100 {
-        logged = talker.logs(LogsOptions::new()).await.unwrap();
+        logged = talker.logs(&LogsOptions::new()).await.unwrap();
         if !logged.is_empty() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let mut socket = talker
-        .attach_socket(AttachOptions::new().logs(true))
+        .attach_socket(&AttachOptions::new().logs(true))
         .await
         .unwrap();
     let mut first = [0u8; 8 + 11];
@@ -484,21 +484,21 @@ async fn list_filters_and_prune_by_label() {
     running.start().await.unwrap();
     let exited = create(&docker, &label, labelled(&label).command("sh -c 'exit 4'")).await;
     exited.start().await.unwrap();
-    exited.wait(WaitOptions::new()).await.unwrap();
+    exited.wait(&WaitOptions::new()).await.unwrap();
     let fresh = create(&docker, &label, labelled(&label).command("true")).await;
 
     let containers = docker.containers();
     let only_running = containers
-        .list(ListOptions::new().filters(label_filter(&label)))
+        .list(&ListOptions::new().filters(label_filter(&label)))
         .await
         .unwrap();
     let everything = containers
-        .list(ListOptions::new().all(true).filters(label_filter(&label)))
+        .list(&ListOptions::new().all(true).filters(label_filter(&label)))
         .await
         .unwrap();
     let by_exit = containers
         .list(
-            ListOptions::new()
+            &ListOptions::new()
                 .all(true)
                 .filters(label_filter(&label).exited(4)),
         )
@@ -506,19 +506,19 @@ async fn list_filters_and_prune_by_label() {
         .unwrap();
     let by_status = containers
         .list(
-            ListOptions::new()
+            &ListOptions::new()
                 .all(true)
                 .filters(label_filter(&label).status("created")),
         )
         .await
         .unwrap();
     let limited = containers
-        .list(ListOptions::new().limit(1).filters(label_filter(&label)))
+        .list(&ListOptions::new().limit(1).filters(label_filter(&label)))
         .await
         .unwrap();
     let before_fresh = containers
         .list(
-            ListOptions::new()
+            &ListOptions::new()
                 .before(fresh.id())
                 .filters(label_filter(&label)),
         )
@@ -526,7 +526,7 @@ async fn list_filters_and_prune_by_label() {
         .unwrap();
     let sparse = containers
         .list(
-            ListOptions::new()
+            &ListOptions::new()
                 .all(true)
                 .sparse(true)
                 .filters(label_filter(&label)),
@@ -535,7 +535,7 @@ async fn list_filters_and_prune_by_label() {
         .unwrap();
     let by_id = containers
         .list(
-            ListOptions::new()
+            &ListOptions::new()
                 .all(true)
                 .filters(Filters::new().id(running.id())),
         )
@@ -543,16 +543,16 @@ async fn list_filters_and_prune_by_label() {
         .unwrap();
     let by_ancestor = containers
         .list(
-            ListOptions::new()
+            &ListOptions::new()
                 .all(true)
                 .filters(label_filter(&label).ancestor(common::busybox(&docker).await)),
         )
         .await
         .unwrap();
 
-    let report = containers.prune(label_filter(&label)).await.unwrap();
+    let report = containers.prune(&label_filter(&label)).await.unwrap();
     let after_prune = containers
-        .list(ListOptions::new().all(true).filters(label_filter(&label)))
+        .list(&ListOptions::new().all(true).filters(label_filter(&label)))
         .await
         .unwrap();
     cleanup(&docker, &label).await;

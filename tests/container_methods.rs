@@ -57,7 +57,7 @@ impl Drop for Cleanup {
                 let containers = docker
                     .containers()
                     .list(
-                        ListOptions::new()
+                        &ListOptions::new()
                             .all(true)
                             .sparse(true)
                             .filters(filters.clone()),
@@ -66,18 +66,18 @@ impl Drop for Cleanup {
                     .unwrap_or_default();
                 for container in containers {
                     let _ = container
-                        .remove(RemoveOptions::new().force(true).v(true))
+                        .remove(&RemoveOptions::new().force(true).v(true))
                         .await;
                 }
                 let images = docker
                     .images()
-                    .list(ImageListOptions::new().filters(filters))
+                    .list(&ImageListOptions::new().filters(filters))
                     .await
                     .unwrap_or_default();
                 for image in images {
                     let _ = docker
                         .images()
-                        .remove(image.id(), ImageRemoveOptions::new().force(true))
+                        .remove(image.id(), &ImageRemoveOptions::new().force(true))
                         .await;
                 }
             });
@@ -267,7 +267,7 @@ async fn top_lists_the_processes() {
     let cleanup = Cleanup::new("top");
     let container = sleeper(&docker, &cleanup).await;
 
-    let top = container.top(TopOptions::new()).await.unwrap();
+    let top = container.top(&TopOptions::new()).await.unwrap();
     assert!(top.titles.iter().any(|title| title == "PID"), "{top:?}");
     let commands = top.column("CMD").expect("a CMD column");
     assert!(
@@ -277,7 +277,7 @@ async fn top_lists_the_processes() {
 
     // `ps` runs on the host, so it takes the host's arguments.
     let top = container
-        .top(TopOptions::new().ps_args("-o pid,comm"))
+        .top(&TopOptions::new().ps_args("-o pid,comm"))
         .await
         .unwrap();
     assert_eq!(top.titles, ["PID", "COMMAND"]);
@@ -288,7 +288,7 @@ async fn top_lists_the_processes() {
         .create(common::busybox(&docker).await, &cleanup.options("true"))
         .await
         .unwrap();
-    let err = stopped.top(TopOptions::new()).await.unwrap_err();
+    let err = stopped.top(&TopOptions::new()).await.unwrap_err();
     assert!(
         err.is_conflict() && err.to_string().contains("not running"),
         "{err:?}"
@@ -363,7 +363,7 @@ async fn commit_makes_an_image_that_runs_the_committed_file() {
 
     let image = container
         .commit(
-            CommitOptions::new()
+            &CommitOptions::new()
                 .repository(&repository)
                 .tag("v1")
                 .message("a test snapshot")
@@ -395,7 +395,7 @@ async fn commit_makes_an_image_that_runs_the_committed_file() {
 
     docker
         .images()
-        .remove(&reference, ImageRemoveOptions::new())
+        .remove(&reference, &ImageRemoveOptions::new())
         .await
         .unwrap();
     assert!(docker.images().get_opt(&reference).await.unwrap().is_none());
@@ -409,7 +409,7 @@ async fn update_changes_limits_and_restart_policy() {
 
     let warnings = container
         .update(
-            UpdateOptions::new()
+            &UpdateOptions::new()
                 .mem_limit("64m")
                 .memswap_limit("128m")
                 .cpu_shares(512)
@@ -449,12 +449,12 @@ async fn update_refuses_bad_values_before_any_request() {
     // Remove the container: a request would now answer "not found", so an
     // invalid-argument error shows that none was sent.
     container
-        .remove(RemoveOptions::new().force(true))
+        .remove(&RemoveOptions::new().force(true))
         .await
         .unwrap();
 
     let err = container
-        .update(UpdateOptions::new().cpu_shares(512).mem_limit("64q"))
+        .update(&UpdateOptions::new().cpu_shares(512).mem_limit("64q"))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
@@ -465,14 +465,14 @@ async fn update_refuses_bad_values_before_any_request() {
     );
 
     let err = container
-        .update(UpdateOptions::new().restart_policy("sometimes"))
+        .update(&UpdateOptions::new().restart_policy("sometimes"))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
 
     let err = container
         .update(
-            UpdateOptions::new()
+            &UpdateOptions::new()
                 .nano_cpus(500_000_000)
                 .cpu_quota(50_000),
         )
@@ -482,7 +482,7 @@ async fn update_refuses_bad_values_before_any_request() {
     assert!(err.to_string().contains("cpu_quota"), "{err}");
 
     let err = container
-        .update(UpdateOptions::new().cpu_shares(512))
+        .update(&UpdateOptions::new().cpu_shares(512))
         .await
         .unwrap_err();
     assert!(

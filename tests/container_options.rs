@@ -49,7 +49,7 @@ impl Drop for Cleanup {
                 for name in containers {
                     if let Ok(Some(container)) = docker.containers().get_opt(&name).await {
                         let _ = container
-                            .remove(RemoveOptions::new().force(true).v(true))
+                            .remove(&RemoveOptions::new().force(true).v(true))
                             .await;
                     }
                 }
@@ -311,7 +311,7 @@ async fn an_anonymous_volume_is_named_and_shared_through_volumes_from() {
     );
     let writer = docker.containers().get(&name).await.unwrap();
     writer.start().await.unwrap();
-    writer.wait(WaitOptions::new()).await.unwrap();
+    writer.wait(&WaitOptions::new()).await.unwrap();
 
     let reader = cleanup.container("opt-anon-from");
     let output = docker
@@ -482,8 +482,8 @@ async fn the_process_sees_its_options() {
     let image = common::busybox(&docker).await;
     let container = docker.containers().create(image, &options).await.unwrap();
     container.start().await.unwrap();
-    let exit = container.wait(WaitOptions::new()).await.unwrap();
-    let output = container.logs(LogsOptions::new()).await.unwrap();
+    let exit = container.wait(&WaitOptions::new()).await.unwrap();
+    let output = container.logs(&LogsOptions::new()).await.unwrap();
     let output = String::from_utf8_lossy(&output);
     assert!(exit.success(), "{exit:?}: {output}");
     for line in [

@@ -70,14 +70,14 @@ async fn host_port_reaches_the_published_server() {
     let listed = docker
         .containers()
         .list(
-            ListOptions::new()
+            &ListOptions::new()
                 .sparse(true)
                 .filters(dockhand::Filters::new().label(format!("{}={label}", common::TEST_LABEL))),
         )
         .await
         .unwrap();
     container
-        .remove(RemoveOptions::new().force(true))
+        .remove(&RemoveOptions::new().force(true))
         .await
         .unwrap();
 

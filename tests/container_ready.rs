@@ -30,7 +30,7 @@ async fn start(docker: &dockhand::Docker, what: &str, options: ContainerOptions)
 
 async fn remove(container: Container) {
     container
-        .remove(RemoveOptions::new().force(true))
+        .remove(&RemoveOptions::new().force(true))
         .await
         .unwrap();
 }

@@ -18,7 +18,7 @@ async fn leftover(docker: &dockhand::Docker, label: &str) -> usize {
     docker
         .containers()
         .list(
-            ListOptions::new()
+            &ListOptions::new()
                 .all(true)
                 .sparse(true)
                 .filters(Filters::new().label(format!("{}={label}", common::TEST_LABEL))),
@@ -33,7 +33,7 @@ async fn cleanup(docker: &dockhand::Docker, label: &str) {
     let listed = docker
         .containers()
         .list(
-            ListOptions::new()
+            &ListOptions::new()
                 .all(true)
                 .sparse(true)
                 .filters(Filters::new().label(format!("{}={label}", common::TEST_LABEL))),
@@ -42,7 +42,7 @@ async fn cleanup(docker: &dockhand::Docker, label: &str) {
         .unwrap();
     for container in listed {
         container
-            .remove(dockhand::RemoveOptions::new().force(true))
+            .remove(&dockhand::RemoveOptions::new().force(true))
             .await
             .ok();
     }
@@ -132,7 +132,7 @@ async fn run_keeps_the_container_without_remove() {
     let kept = docker
         .containers()
         .list(
-            ListOptions::new()
+            &ListOptions::new()
                 .all(true)
                 .filters(Filters::new().label(format!("{}={label}", common::TEST_LABEL))),
         )
@@ -240,7 +240,7 @@ async fn run_detached_returns_the_running_container() {
     assert_eq!(config.attach_stderr, Some(false), "{config:?}");
     assert_eq!(config.attach_stdin, Some(false), "{config:?}");
     container
-        .remove(dockhand::RemoveOptions::new().force(true))
+        .remove(&dockhand::RemoveOptions::new().force(true))
         .await
         .unwrap();
     assert_eq!(leftover(&docker, &label).await, 0);

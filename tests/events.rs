@@ -18,7 +18,7 @@ async fn a_containers_life_arrives_as_typed_events() {
     let since = SystemTime::now() - Duration::from_secs(1);
     let mut events = docker
         .events(
-            EventsOptions::new()
+            &EventsOptions::new()
                 .since(since)
                 .filters(Filters::new().add("type", "container").label(label.clone())),
         )
@@ -36,9 +36,9 @@ async fn a_containers_life_arrives_as_typed_events() {
         .await
         .unwrap();
     container.start().await.unwrap();
-    container.wait(WaitOptions::new()).await.unwrap();
+    container.wait(&WaitOptions::new()).await.unwrap();
     container
-        .remove(RemoveOptions::new().force(true))
+        .remove(&RemoveOptions::new().force(true))
         .await
         .unwrap();
 
@@ -80,7 +80,7 @@ async fn an_until_in_the_past_ends_the_stream_after_replaying() {
     let now = SystemTime::now();
     let events: Vec<_> = docker
         .events(
-            EventsOptions::new()
+            &EventsOptions::new()
                 .since(now - Duration::from_secs(2))
                 .until(now - Duration::from_secs(1))
                 .filters(Filters::new().label(format!(

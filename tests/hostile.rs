@@ -243,7 +243,7 @@ async fn hostile_answers_end_in_typed_errors_with_bounded_memory() {
 
     let container = containers.get("c1").await.unwrap();
     let err = container
-        .logs_stream(LogsOptions::new().tail(404))
+        .logs_stream(&LogsOptions::new().tail(404))
         .await
         .err()
         .expect("an endless 404 is an error");
@@ -251,7 +251,7 @@ async fn hostile_answers_end_in_typed_errors_with_bounded_memory() {
     check("endless 404 on logs", "NotFound");
 
     let mut truncated = container
-        .logs_stream(LogsOptions::new().tail(1))
+        .logs_stream(&LogsOptions::new().tail(1))
         .await
         .unwrap();
     let mut ended_in_error = false;
@@ -268,7 +268,7 @@ async fn hostile_answers_end_in_typed_errors_with_bounded_memory() {
     check("truncated frame", "error item");
 
     let mut claimed = container
-        .logs_stream(LogsOptions::new().tail(4))
+        .logs_stream(&LogsOptions::new().tail(4))
         .await
         .unwrap();
     let first = tokio::time::timeout(Duration::from_secs(20), async {

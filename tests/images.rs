@@ -18,7 +18,7 @@ async fn import_get_list_tag_history_remove() {
     let image = images
         .import(
             unique_layer_tar(4096),
-            ImportOptions::new()
+            &ImportOptions::new()
                 .repository(&repository)
                 .tag("v1")
                 .message("imported by the test")
@@ -56,13 +56,13 @@ async fn import_get_list_tag_history_remove() {
 
     // list with the reference filter and with a label filter.
     let by_name = images
-        .list(ImageListOptions::new().name(&repository))
+        .list(&ImageListOptions::new().name(&repository))
         .await
         .unwrap();
     assert_eq!(by_name, std::slice::from_ref(&image));
     let by_label = images
         .list(
-            ImageListOptions::new()
+            &ImageListOptions::new()
                 .filters(Filters::new().label(format!("{}={name}", common::TEST_LABEL))),
         )
         .await
@@ -88,12 +88,12 @@ async fn import_get_list_tag_history_remove() {
 
     // Removing one of two tags only untags; removing the last deletes.
     let report = images
-        .remove(&second, ImageRemoveOptions::new())
+        .remove(&second, &ImageRemoveOptions::new())
         .await
         .unwrap();
     assert_eq!(report, [RemovedImage::Untagged(second.clone())]);
     let report = images
-        .remove(&format!("{repository}:v1"), ImageRemoveOptions::new())
+        .remove(&format!("{repository}:v1"), &ImageRemoveOptions::new())
         .await
         .unwrap();
     assert!(
@@ -112,7 +112,7 @@ async fn import_reader_streams_the_archive() {
     let reader = std::io::Cursor::new(unique_layer_tar(64 * 1024));
     let image = docker
         .images()
-        .import_reader(reader, ImportOptions::new().repository(&reference))
+        .import_reader(reader, &ImportOptions::new().repository(&reference))
         .await
         .unwrap();
     cleanup.add(image.id().to_owned());
@@ -129,14 +129,14 @@ async fn an_untagged_import_is_dangling_and_pruned() {
     let image = images
         .import(
             unique_layer_tar(1024),
-            ImportOptions::new().changes([format!("LABEL {label}")]),
+            &ImportOptions::new().changes([format!("LABEL {label}")]),
         )
         .await
         .unwrap();
     cleanup.add(image.id().to_owned());
     assert!(image.tags().is_empty(), "{:?}", image.tags());
 
-    let report = images.prune(Filters::new().label(&label)).await.unwrap();
+    let report = images.prune(&Filters::new().label(&label)).await.unwrap();
     // The daemon lists the image and its layers.
     assert!(
         report.deleted.contains(&image.id().to_owned()),
@@ -152,7 +152,7 @@ async fn removing_a_missing_image_is_not_found() {
         .images()
         .remove(
             &format!("dockhand-test/{}:gone", common::unique_name("missing")),
-            ImageRemoveOptions::new(),
+            &ImageRemoveOptions::new(),
         )
         .await
         .unwrap_err();
@@ -184,7 +184,7 @@ async fn save_then_load_round_trips_a_tagged_image() {
     images
         .import(
             unique_layer_tar(2048),
-            ImportOptions::new().repository(&reference),
+            &ImportOptions::new().repository(&reference),
         )
         .await
         .unwrap();
@@ -209,7 +209,7 @@ async fn save_then_load_round_trips_a_tagged_image() {
     );
 
     images
-        .remove(&reference, ImageRemoveOptions::new().force(true))
+        .remove(&reference, &ImageRemoveOptions::new().force(true))
         .await
         .unwrap();
     assert!(images.get_opt(&reference).await.unwrap().is_none());

@@ -50,20 +50,15 @@ impl Drop for Cleanup {
             runtime.block_on(async {
                 let docker = Docker::from_env().expect("DOCKER_HOST");
                 let listed = ListOptions::new().all(true).filters(filter.clone());
-                for container in docker.containers().list(listed).await.unwrap_or_default() {
+                for container in docker.containers().list(&listed).await.unwrap_or_default() {
                     let _ = container
-                        .remove(RemoveOptions::new().force(true).v(true))
+                        .remove(&RemoveOptions::new().force(true).v(true))
                         .await;
                 }
-                for network in docker
-                    .networks()
-                    .list(filter.clone())
-                    .await
-                    .unwrap_or_default()
-                {
+                for network in docker.networks().list(&filter).await.unwrap_or_default() {
                     let _ = network.remove().await;
                 }
-                for volume in docker.volumes().list(filter).await.unwrap_or_default() {
+                for volume in docker.volumes().list(&filter).await.unwrap_or_default() {
                     let _ = volume.remove(true).await;
                 }
             });
@@ -115,7 +110,7 @@ async fn network_create_get_list_connect_disconnect_remove() {
     assert_eq!(networks.get(&name).await.unwrap(), network);
     assert_eq!(networks.get(network.id()).await.unwrap().name(), name);
     assert_eq!(networks.get(network.short_id()).await.unwrap(), network);
-    let listed = networks.list(cleanup.filter()).await.unwrap();
+    let listed = networks.list(&cleanup.filter()).await.unwrap();
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!(listed[0], network);
     assert_eq!(listed[0].name(), name);
@@ -198,7 +193,7 @@ async fn network_create_get_list_connect_disconnect_remove() {
     assert!(!err.is_transport(), "{err:?}");
 
     container
-        .remove(RemoveOptions::new().force(true))
+        .remove(&RemoveOptions::new().force(true))
         .await
         .unwrap();
 
@@ -225,7 +220,7 @@ async fn network_create_get_list_connect_disconnect_remove() {
         .unwrap_or_default();
     assert!(endpoints.contains_key(&name), "{endpoints:?}");
     on_network
-        .remove(RemoveOptions::new().force(true))
+        .remove(&RemoveOptions::new().force(true))
         .await
         .unwrap();
     network.remove().await.expect("removed");
@@ -273,12 +268,12 @@ async fn network_prune_removes_only_labelled_unused_networks() {
     networks.create(&first, &options).await.unwrap();
     networks.create(&second, &options).await.unwrap();
 
-    let mut pruned = networks.prune(cleanup.filter()).await.expect("pruned");
+    let mut pruned = networks.prune(&cleanup.filter()).await.expect("pruned");
     pruned.sort();
     let mut expected = vec![first.clone(), second.clone()];
     expected.sort();
     assert_eq!(pruned, expected);
-    assert!(networks.list(cleanup.filter()).await.unwrap().is_empty());
+    assert!(networks.list(&cleanup.filter()).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -303,7 +298,7 @@ async fn volume_create_get_list_mount_remove() {
     assert_eq!(volume.driver_opts()["o"], "size=4m");
 
     assert_eq!(volumes.get(&name).await.unwrap(), volume);
-    let listed = volumes.list(cleanup.filter()).await.unwrap();
+    let listed = volumes.list(&cleanup.filter()).await.unwrap();
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!(listed[0], volume);
     assert_eq!(listed[0].labels()[common::TEST_LABEL], cleanup.label);
@@ -353,14 +348,14 @@ async fn volume_create_get_list_mount_remove() {
     let err = volume.remove(false).await.expect_err("in use");
     assert!(err.is_conflict(), "{err:?}");
     writer
-        .remove(RemoveOptions::new().force(true))
+        .remove(&RemoveOptions::new().force(true))
         .await
         .unwrap();
 
     volume.remove(false).await.expect("removed");
     assert!(volumes.get_opt(&name).await.unwrap().is_none());
     assert!(volume.remove(false).await.unwrap_err().is_not_found());
-    assert!(volumes.list(cleanup.filter()).await.unwrap().is_empty());
+    assert!(volumes.list(&cleanup.filter()).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -388,12 +383,12 @@ async fn volume_prune_by_label_reports_names() {
     if docker.api_version().await.unwrap() >= ApiVersion::new(1, 42) {
         filters = filters.add("all", "true");
     }
-    let report = volumes.prune(filters).await.expect("pruned");
+    let report = volumes.prune(&filters).await.expect("pruned");
     let mut pruned = report.deleted.clone();
     pruned.sort();
     let mut expected = vec![named.clone(), anonymous.name().to_owned()];
     expected.sort();
     assert_eq!(pruned, expected, "{report:?}");
-    assert!(volumes.list(cleanup.filter()).await.unwrap().is_empty());
+    assert!(volumes.list(&cleanup.filter()).await.unwrap().is_empty());
     assert!(volumes.get_opt(&named).await.unwrap().is_none());
 }

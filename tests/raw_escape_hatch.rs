@@ -46,7 +46,7 @@ async fn raw_logs_and_events_decode_with_the_facade_decoders() {
         .await
         .unwrap();
     container.start().await.unwrap();
-    container.wait(WaitOptions::new()).await.unwrap();
+    container.wait(&WaitOptions::new()).await.unwrap();
     let raw = docker.raw().await.unwrap();
 
     let logs = raw
@@ -98,7 +98,7 @@ async fn raw_logs_and_events_decode_with_the_facade_decoders() {
         }
     }
     container
-        .remove(RemoveOptions::new().force(true))
+        .remove(&RemoveOptions::new().force(true))
         .await
         .unwrap();
 

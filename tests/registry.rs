@@ -29,7 +29,7 @@ async fn push_remove_pull_back_with_progress() {
 
     // Push, watching the progress.
     let pushed: Vec<PushProgress> = images
-        .push_stream(&reference, PushOptions::new())
+        .push_stream(&reference, &PushOptions::new())
         .await
         .unwrap()
         .try_collect()
@@ -56,7 +56,7 @@ async fn push_remove_pull_back_with_progress() {
 
     // Remove it locally: the layer goes too, so the pull must download it.
     let removed = images
-        .remove(&reference, ImageRemoveOptions::new())
+        .remove(&reference, &ImageRemoveOptions::new())
         .await
         .unwrap();
     assert!(
@@ -66,7 +66,7 @@ async fn push_remove_pull_back_with_progress() {
     assert!(images.get_opt(&reference).await.unwrap().is_none());
 
     let pulled: Vec<PullProgress> = images
-        .pull_stream(&reference, PullOptions::new())
+        .pull_stream(&reference, &PullOptions::new())
         .await
         .unwrap()
         .try_collect()
@@ -117,7 +117,7 @@ async fn push_remove_pull_back_with_progress() {
     let by_digest = format!("{repository}@{}", result.digest);
     cleanup.add(by_digest.clone());
     let image = images
-        .pull(&by_digest, PullOptions::new().platform(platform))
+        .pull(&by_digest, &PullOptions::new().platform(platform))
         .await
         .unwrap();
     assert_eq!(image.id(), id);
@@ -131,7 +131,10 @@ async fn pulling_a_missing_repository_tag_or_digest_is_not_found() {
     let mut cleanup = ImageCleanup::new(&docker);
 
     let missing = format!("{}:v1", registry.repository("missing"));
-    let err = images.pull(&missing, PullOptions::new()).await.unwrap_err();
+    let err = images
+        .pull(&missing, &PullOptions::new())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
 
     // An existing repository without the tag, or without the digest.
@@ -142,18 +145,18 @@ async fn pulling_a_missing_repository_tag_or_digest_is_not_found() {
         .await
         .unwrap();
     images
-        .push(&format!("{repository}:v1"), PushOptions::new())
+        .push(&format!("{repository}:v1"), &PushOptions::new())
         .await
         .unwrap();
     let err = images
-        .pull(&format!("{repository}:v2"), PullOptions::new())
+        .pull(&format!("{repository}:v2"), &PullOptions::new())
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
     let err = images
         .pull(
             &format!("{repository}@sha256:{}", "0".repeat(64)),
-            PullOptions::new(),
+            &PullOptions::new(),
         )
         .await
         .unwrap_err();
@@ -167,7 +170,10 @@ async fn pushing_an_image_that_is_not_local_is_not_found() {
     let images = docker.images().with_docker_config(DockerConfig::new());
     // Every daemon reports this inside the push's progress stream.
     let missing = format!("{}:v1", registry.repository("never-tagged"));
-    let err = images.push(&missing, PushOptions::new()).await.unwrap_err();
+    let err = images
+        .push(&missing, &PushOptions::new())
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
 }
 
@@ -181,9 +187,9 @@ async fn pulling_for_another_platform_is_not_found_or_a_warning() {
     cleanup.add(reference.clone());
     let id = unique_image(&docker, &reference).await;
     cleanup.add(id);
-    images.push(&reference, PushOptions::new()).await.unwrap();
+    images.push(&reference, &PushOptions::new()).await.unwrap();
     images
-        .remove(&reference, ImageRemoveOptions::new())
+        .remove(&reference, &ImageRemoveOptions::new())
         .await
         .unwrap();
 
@@ -198,7 +204,7 @@ async fn pulling_for_another_platform_is_not_found_or_a_warning() {
         "linux/arm64"
     };
     match images
-        .pull(&reference, PullOptions::new().platform(other))
+        .pull(&reference, &PullOptions::new().platform(other))
         .await
     {
         Ok(_) => {}
@@ -216,10 +222,10 @@ async fn an_image_only_in_the_registry_is_pulled_and_runs() {
     let reference = format!("{}:v1", registry.repository("run"));
     cleanup.add(reference.clone());
     images.tag(busybox, &reference).await.unwrap();
-    images.push(&reference, PushOptions::new()).await.unwrap();
+    images.push(&reference, &PushOptions::new()).await.unwrap();
     // Untag it: the reference now exists only in the registry.
     images
-        .remove(&reference, ImageRemoveOptions::new())
+        .remove(&reference, &ImageRemoveOptions::new())
         .await
         .unwrap();
     assert!(images.get_opt(&reference).await.unwrap().is_none());
@@ -260,14 +266,14 @@ async fn missing_or_wrong_credentials_are_unauthorized() {
 
     // Push: the registry's refusal arrives inside the progress stream.
     let err = images
-        .push(&reference, PushOptions::new())
+        .push(&reference, &PushOptions::new())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
     assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
     let wrong = Credentials::new(USER, "wrong-password");
     let err = images
-        .push(&reference, PushOptions::new().credentials(wrong.clone()))
+        .push(&reference, &PushOptions::new().credentials(wrong.clone()))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
@@ -275,28 +281,28 @@ async fn missing_or_wrong_credentials_are_unauthorized() {
 
     let right = Credentials::new(USER, PASSWORD);
     images
-        .push(&reference, PushOptions::new().credentials(right.clone()))
+        .push(&reference, &PushOptions::new().credentials(right.clone()))
         .await
         .unwrap();
     images
-        .remove(&reference, ImageRemoveOptions::new())
+        .remove(&reference, &ImageRemoveOptions::new())
         .await
         .unwrap();
 
     // Pull: the daemon answers the refusal before any progress.
     let err = images
-        .pull(&reference, PullOptions::new())
+        .pull(&reference, &PullOptions::new())
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
     let err = images
-        .pull(&reference, PullOptions::new().credentials(wrong))
+        .pull(&reference, &PullOptions::new().credentials(wrong))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
     assert!(!err.is_not_found(), "{err:?}");
     images
-        .pull(&reference, PullOptions::new().credentials(right))
+        .pull(&reference, &PullOptions::new().credentials(right))
         .await
         .unwrap();
 }
@@ -332,7 +338,7 @@ async fn credentials_from_config_auths() {
     let err = images
         .push(
             &reference,
-            PushOptions::new().credentials(Credentials::new(USER, "not-the-password")),
+            &PushOptions::new().credentials(Credentials::new(USER, "not-the-password")),
         )
         .await
         .unwrap_err();
@@ -376,7 +382,7 @@ async fn credentials_from_a_credential_helper() {
         .with_docker_config(config)
         .pull(
             &format!("{}:v1", registry.repository("x")),
-            PullOptions::new(),
+            &PullOptions::new(),
         )
         .await
         .unwrap_err();
@@ -402,13 +408,13 @@ async fn round_trip(
         .tag(common::busybox(docker).await, &reference)
         .await
         .unwrap();
-    let pushed = images.push(&reference, PushOptions::new()).await.unwrap();
+    let pushed = images.push(&reference, &PushOptions::new()).await.unwrap();
     assert!(pushed.digest.starts_with("sha256:"), "{pushed:?}");
     images
-        .remove(&reference, ImageRemoveOptions::new())
+        .remove(&reference, &ImageRemoveOptions::new())
         .await
         .unwrap();
-    let image = images.pull(&reference, PullOptions::new()).await.unwrap();
+    let image = images.pull(&reference, &PullOptions::new()).await.unwrap();
     assert!(
         image.tags().contains(&reference.as_str()),
         "{:?}",
@@ -453,11 +459,11 @@ async fn run_pulls_a_missing_image_with_the_credentials_it_is_given() {
         .unwrap();
     let right = Credentials::new(USER, PASSWORD);
     images
-        .push(&reference, PushOptions::new().credentials(right.clone()))
+        .push(&reference, &PushOptions::new().credentials(right.clone()))
         .await
         .unwrap();
     images
-        .remove(&reference, ImageRemoveOptions::new())
+        .remove(&reference, &ImageRemoveOptions::new())
         .await
         .unwrap();
     let options = dockhand::ContainerOptions::new()

@@ -77,7 +77,7 @@ async fn sixty_instant_runs_keep_their_output_exit_codes_and_removal() {
     let remaining = docker
         .containers()
         .list(
-            ListOptions::new()
+            &ListOptions::new()
                 .all(true)
                 .sparse(true)
                 .filters(Filters::new().label(label.clone())),
@@ -87,14 +87,14 @@ async fn sixty_instant_runs_keep_their_output_exit_codes_and_removal() {
     let kept = remaining.len();
     for container in remaining {
         container
-            .remove(RemoveOptions::new().force(true))
+            .remove(&RemoveOptions::new().force(true))
             .await
             .unwrap();
     }
     let leftovers = docker
         .containers()
         .list(
-            ListOptions::new()
+            &ListOptions::new()
                 .all(true)
                 .sparse(true)
                 .filters(Filters::new().label(label)),

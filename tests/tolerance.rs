@@ -54,7 +54,7 @@ async fn list_with_unknown_states_decodes() {
     let docker = Docker::connect(&daemon.host).unwrap();
     let containers = docker
         .containers()
-        .list(ListOptions::new().all(true).sparse(true))
+        .list(&ListOptions::new().all(true).sparse(true))
         .await
         .unwrap();
     let statuses: Vec<ContainerStatus> = containers.iter().map(|c| c.status()).collect();

@@ -243,7 +243,7 @@ async fn ssh_runs_logs_execs_and_attaches() {
     assert_eq!(exec_output, b"from-exec\n");
     let mut logs = String::new();
     for _ in 0..50 {
-        logs = String::from_utf8_lossy(&container.logs(LogsOptions::new()).await.unwrap())
+        logs = String::from_utf8_lossy(&container.logs(&LogsOptions::new()).await.unwrap())
             .into_owned();
         if logs.contains("started") {
             break;
@@ -253,11 +253,11 @@ async fn ssh_runs_logs_execs_and_attaches() {
     assert_eq!(logs, "started\n");
     // Attach with the logs so far, then read to the container's end.
     let attached = container
-        .attach_stream(AttachOptions::new().logs(true))
+        .attach_stream(&AttachOptions::new().logs(true))
         .await
         .expect("attach over ssh");
     container
-        .kill(Default::default())
+        .kill(&dockhand::KillOptions::new())
         .await
         .expect("kill over ssh");
     let chunks: Vec<_> = attached.try_collect().await.expect("the attached output");
@@ -267,7 +267,7 @@ async fn ssh_runs_logs_execs_and_attaches() {
         .collect();
     assert_eq!(String::from_utf8_lossy(&output), "started\n");
     container
-        .remove(RemoveOptions::new().force(true))
+        .remove(&RemoveOptions::new().force(true))
         .await
         .unwrap();
 }

@@ -186,7 +186,7 @@ impl Setup {
             alive,
             format!("the victim container {} is gone", victim.id()),
         );
-        victim.remove(RemoveOptions::new().force(true)).await.ok();
+        victim.remove(&RemoveOptions::new().force(true)).await.ok();
     }
 
     /// Fail with every finding (call after cleaning up).
@@ -242,15 +242,15 @@ async fn container_ids_and_names_address_only_their_container() {
         j.call("reload", "/json", outcome(c.reload().await));
         j.call("start", "/start", outcome(c.start().await));
         let stop = StopOptions::new().timeout(Duration::from_secs(1));
-        j.call("stop", "/stop", outcome(c.stop(stop.clone()).await));
-        j.call("restart", "/restart", outcome(c.restart(stop).await));
-        j.call("kill", "/kill", outcome(c.kill(KillOptions::new()).await));
+        j.call("stop", "/stop", outcome(c.stop(&stop).await));
+        j.call("restart", "/restart", outcome(c.restart(&stop).await));
+        j.call("kill", "/kill", outcome(c.kill(&KillOptions::new()).await));
         j.call("pause", "/pause", outcome(c.pause().await));
         let wait = WaitOptions::new().timeout(Duration::from_secs(5));
-        j.call("wait", "/wait", outcome(c.wait(wait).await));
+        j.call("wait", "/wait", outcome(c.wait(&wait).await));
         j.call("rename", "/rename", outcome(c.rename("x").await));
-        j.call("logs", "/logs", outcome(c.logs(LogsOptions::new()).await));
-        j.call("top", "/top", outcome(c.top(TopOptions::new()).await));
+        j.call("logs", "/logs", outcome(c.logs(&LogsOptions::new()).await));
+        j.call("top", "/top", outcome(c.top(&TopOptions::new()).await));
         j.call("diff", "/changes", outcome(c.diff().await));
         j.call("stats_once", "/stats", outcome(c.stats_once().await));
         j.call("export", "/export", outcome(c.export().await));
@@ -261,11 +261,11 @@ async fn container_ids_and_names_address_only_their_container() {
         );
         let put = c.put_archive("/", &b""[..]).await;
         j.call("put_archive", "/archive", outcome(put));
-        let update = c.update(UpdateOptions::new()).await;
+        let update = c.update(&UpdateOptions::new()).await;
         j.call("update", "/update", outcome(update));
         let exec = c.exec_run("true", &ExecOptions::new()).await;
         j.call("exec_run", "/exec", outcome(exec));
-        let remove = c.remove(RemoveOptions::new().force(true)).await;
+        let remove = c.remove(&RemoveOptions::new().force(true)).await;
         j.call("remove", "", outcome(remove));
     }
     s.remove_victim(victim).await;
@@ -289,7 +289,7 @@ async fn image_references_address_only_their_image() {
         j.call("history", "/history", outcome(images.history(value).await));
         j.call("tag", "/tag", outcome(images.tag(value, &target).await));
         let force = ImageRemoveOptions::new().force(true);
-        j.call("remove", "", outcome(images.remove(value, force).await));
+        j.call("remove", "", outcome(images.remove(value, &force).await));
     }
     let direct = s.direct.images();
     let alive = direct.get_opt(&victim).await.unwrap().is_some();
@@ -297,7 +297,7 @@ async fn image_references_address_only_their_image() {
     let made = direct.get_opt(&target).await.unwrap().is_some();
     s.expect(!made, format!("a hostile tag call made {target}"));
     for tag in [&target, &victim] {
-        direct.remove(tag, ImageRemoveOptions::new()).await.ok();
+        direct.remove(tag, &ImageRemoveOptions::new()).await.ok();
     }
     s.finish();
 }
@@ -399,7 +399,7 @@ async fn redirects_are_errors_and_never_followed() {
     let delete = format!("{}/containers/redirected", s.prefix);
     let moved = Scripted::redirect(308, &format!("{victim_path}?force=1"));
     s.proxy.script("DELETE", &delete, moved);
-    let got = handle.remove(RemoveOptions::new().force(true)).await;
+    let got = handle.remove(&RemoveOptions::new().force(true)).await;
     let requests = s.proxy.take();
     let fine = matches!(got, Err(Error::Api { status: 308, .. }))
         && requests.len() == 1
@@ -449,7 +449,7 @@ async fn valid_names_and_references_still_address_their_object() {
     );
     s.direct
         .images()
-        .remove(&tagged, ImageRemoveOptions::new())
+        .remove(&tagged, &ImageRemoveOptions::new())
         .await
         .ok();
     s.remove_victim(victim).await;

@@ -32,7 +32,7 @@ const CONFIG_FILE: &str = "config.json";
 ///
 /// let config = DockerConfig::from_dir("/etc/ci/docker")?;
 /// let images = docker.images().with_docker_config(config);
-/// images.pull("registry.example.com/team/app:1.0", Default::default()).await?;
+/// images.pull("registry.example.com/team/app:1.0", &dockhand::PullOptions::new()).await?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Default)]

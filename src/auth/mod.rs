@@ -273,7 +273,7 @@ impl Error {
     /// ```no_run
     /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
     /// use dockhand::PullOptions;
-    /// match docker.images().pull("registry.example.com/private/app", PullOptions::new()).await {
+    /// match docker.images().pull("registry.example.com/private/app", &PullOptions::new()).await {
     ///     Err(err) if err.is_unauthorized() => eprintln!("run `docker login registry.example.com`"),
     ///     other => { other?; }
     /// }

@@ -126,14 +126,14 @@ impl Containers {
     /// use dockhand::{Filters, ListOptions};
     /// let web = docker
     ///     .containers()
-    ///     .list(ListOptions::new().all(true).filters(Filters::new().label("app=web")))
+    ///     .list(&ListOptions::new().all(true).filters(Filters::new().label("app=web")))
     ///     .await?;
     /// for container in web {
     ///     println!("{} {}", container.short_id(), container.status());
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn list(&self, options: ListOptions) -> Result<Vec<Container>> {
+    pub async fn list(&self, options: &ListOptions) -> Result<Vec<Container>> {
         let raw = self.docker.raw().await?;
         let filters = options.filters_query();
         let summaries = self
@@ -180,12 +180,12 @@ impl Containers {
     /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
     /// let report = docker
     ///     .containers()
-    ///     .prune(dockhand::Filters::new().label("job=nightly"))
+    ///     .prune(&dockhand::Filters::new().label("job=nightly"))
     ///     .await?;
     /// println!("removed {} containers, {} bytes", report.deleted.len(), report.space_reclaimed);
     /// # Ok(()) }
     /// ```
-    pub async fn prune(&self, filters: Filters) -> Result<PruneReport> {
+    pub async fn prune(&self, filters: &Filters) -> Result<PruneReport> {
         let raw = self.docker.raw().await?;
         let query = filters.to_query();
         let response = self

@@ -91,9 +91,11 @@ impl ExecOptions {
         self
     }
 
-    /// The user (`name`, `uid`, `name:group`, `uid:gid`) to run as.
-    pub fn user(mut self, user: impl Into<String>) -> Self {
-        self.user = Some(user.into());
+    /// The user (`name`, `uid`, `name:group`, `uid:gid`) to run as, in
+    /// the forms [`ContainerOptions::user`](crate::ContainerOptions::user)
+    /// takes.
+    pub fn user(mut self, user: impl Into<crate::container::User>) -> Self {
+        self.user = Some(user.into().into_string());
         self
     }
 

@@ -271,13 +271,13 @@ impl Container {
     /// ```no_run
     /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
     /// use dockhand::TopOptions;
-    /// let top = container.top(TopOptions::new().ps_args("-o pid,comm")).await?;
+    /// let top = container.top(&TopOptions::new().ps_args("-o pid,comm")).await?;
     /// for process in &top.processes {
     ///     println!("{}", process.join("\t"));
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn top(&self, options: TopOptions) -> Result<ProcessList> {
+    pub async fn top(&self, options: &TopOptions) -> Result<ProcessList> {
         let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         let top = self
@@ -400,12 +400,12 @@ impl Container {
     /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
     /// use dockhand::CommitOptions;
     /// let image = container
-    ///     .commit(CommitOptions::new().repository("team/snapshot:v1").changes(["CMD [\"sh\"]"]))
+    ///     .commit(&CommitOptions::new().repository("team/snapshot:v1").changes(["CMD [\"sh\"]"]))
     ///     .await?;
     /// println!("committed {}", image.short_id());
     /// # Ok(()) }
     /// ```
-    pub async fn commit(&self, options: CommitOptions) -> Result<Image> {
+    pub async fn commit(&self, options: &CommitOptions) -> Result<Image> {
         let (repository, tag) = options.target()?;
         let changes = options.changes_query();
         let conf = options.conf.clone().unwrap_or_default();
@@ -488,25 +488,25 @@ mod tests {
 
     #[test]
     fn commit_pauses_by_default() {
-        assert!(CommitOptions::new().pause);
+        assert!(&CommitOptions::new().pause);
         assert!(!CommitOptions::new().pause(false).pause);
     }
 
     #[test]
     fn commit_targets_split_and_validate() {
-        let target = |options: CommitOptions| options.target();
-        assert_eq!(target(CommitOptions::new()).unwrap(), (None, None));
+        let target = |options: &CommitOptions| options.target();
+        assert_eq!(target(&CommitOptions::new()).unwrap(), (None, None));
         assert_eq!(
-            target(CommitOptions::new().repository("team/app")).unwrap(),
+            target(&CommitOptions::new().repository("team/app")).unwrap(),
             (Some("team/app".into()), Some("latest".into()))
         );
         assert_eq!(
-            target(CommitOptions::new().repository("localhost:5000/app:v1")).unwrap(),
+            target(&CommitOptions::new().repository("localhost:5000/app:v1")).unwrap(),
             (Some("localhost:5000/app".into()), Some("v1".into()))
         );
         assert_eq!(
             target(
-                CommitOptions::new()
+                &CommitOptions::new()
                     .repository("docker.io/library/app")
                     .tag("v2")
             )
@@ -520,7 +520,7 @@ mod tests {
             CommitOptions::new().repository("app").tag("-bad"),
             CommitOptions::new().repository(format!("app@sha256:{}", "0".repeat(64))),
         ] {
-            let err = target(bad.clone()).unwrap_err();
+            let err = target(&bad).unwrap_err();
             assert!(
                 matches!(err, Error::InvalidArgument { .. }),
                 "{bad:?}: {err:?}"

@@ -39,10 +39,10 @@ impl Container {
     /// ```no_run
     /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
     /// use std::time::Duration;
-    /// container.stop(dockhand::StopOptions::new().timeout(Duration::from_secs(1))).await?;
+    /// container.stop(&dockhand::StopOptions::new().timeout(Duration::from_secs(1))).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn stop(&self, options: StopOptions) -> Result<()> {
+    pub async fn stop(&self, options: &StopOptions) -> Result<()> {
         let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         let result = self
@@ -62,10 +62,10 @@ impl Container {
     ///
     /// ```no_run
     /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
-    /// container.restart(Default::default()).await?;
+    /// container.restart(&dockhand::StopOptions::new()).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn restart(&self, options: StopOptions) -> Result<()> {
+    pub async fn restart(&self, options: &StopOptions) -> Result<()> {
         let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         self.docker
@@ -86,10 +86,10 @@ impl Container {
     ///
     /// ```no_run
     /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
-    /// container.kill(dockhand::KillOptions::new().signal("SIGHUP")).await?;
+    /// container.kill(&dockhand::KillOptions::new().signal("SIGHUP")).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn kill(&self, options: KillOptions) -> Result<()> {
+    pub async fn kill(&self, options: &KillOptions) -> Result<()> {
         let id = self.path_id()?;
         let raw = self.docker.raw().await?;
         let signal = options.signal.as_ref().map(|signal| signal.as_str());
@@ -150,10 +150,10 @@ impl Container {
     ///
     /// ```no_run
     /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
-    /// container.remove(dockhand::RemoveOptions::new().force(true).v(true)).await?;
+    /// container.remove(&dockhand::RemoveOptions::new().force(true).v(true)).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn remove(&self, options: RemoveOptions) -> Result<()> {
+    pub async fn remove(&self, options: &RemoveOptions) -> Result<()> {
         let id = match (&self.given, options.link) {
             (Some(given), true) => container_segment(given)?,
             _ => self.path_id()?,
@@ -227,11 +227,11 @@ impl Container {
     ///
     /// ```no_run
     /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
-    /// let exit = container.wait(Default::default()).await?;
+    /// let exit = container.wait(&dockhand::WaitOptions::new()).await?;
     /// println!("exited with {}", exit.status_code);
     /// # Ok(()) }
     /// ```
-    pub async fn wait(&self, options: WaitOptions) -> Result<ContainerExit> {
+    pub async fn wait(&self, options: &WaitOptions) -> Result<ContainerExit> {
         const OPERATION: &str = "ContainerWait";
         let id = self.path_id()?;
         let raw = self.docker.raw().await?;

@@ -216,11 +216,11 @@ impl Container {
     ///
     /// ```no_run
     /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
-    /// let last_lines = container.logs(dockhand::LogsOptions::new().tail(10)).await?;
+    /// let last_lines = container.logs(&dockhand::LogsOptions::new().tail(10)).await?;
     /// print!("{}", String::from_utf8_lossy(&last_lines));
     /// # Ok(()) }
     /// ```
-    pub async fn logs(&self, options: LogsOptions) -> Result<Vec<u8>> {
+    pub async fn logs(&self, options: &LogsOptions) -> Result<Vec<u8>> {
         let output = self.logs_stream(options).await?;
         concat(output).await
     }
@@ -237,7 +237,7 @@ impl Container {
     /// ```no_run
     /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
     /// use futures_util::TryStreamExt;
-    /// let mut lines = container.logs_stream(dockhand::LogsOptions::new().follow(true)).await?;
+    /// let mut lines = container.logs_stream(&dockhand::LogsOptions::new().follow(true)).await?;
     /// while let Some(chunk) = lines.try_next().await? {
     ///     print!("{}: {}", chunk.kind, String::from_utf8_lossy(chunk.as_bytes()));
     /// }
@@ -245,7 +245,7 @@ impl Container {
     /// ```
     pub async fn logs_stream(
         &self,
-        options: LogsOptions,
+        options: &LogsOptions,
     ) -> Result<impl Stream<Item = Result<OutputChunk>> + Send + 'static> {
         const OPERATION: &str = "ContainerLogs";
         let id = self.path_id()?;
@@ -283,11 +283,11 @@ impl Container {
     ///
     /// ```no_run
     /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
-    /// let output = container.attach(dockhand::AttachOptions::new().logs(true)).await?;
+    /// let output = container.attach(&dockhand::AttachOptions::new().logs(true)).await?;
     /// print!("{}", String::from_utf8_lossy(&output));
     /// # Ok(()) }
     /// ```
-    pub async fn attach(&self, options: AttachOptions) -> Result<Vec<u8>> {
+    pub async fn attach(&self, options: &AttachOptions) -> Result<Vec<u8>> {
         concat(self.attach_stream(options).await?).await
     }
 
@@ -303,7 +303,7 @@ impl Container {
     /// ```no_run
     /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
     /// use futures_util::TryStreamExt;
-    /// let mut output = container.attach_stream(Default::default()).await?;
+    /// let mut output = container.attach_stream(&dockhand::AttachOptions::new()).await?;
     /// while let Some(chunk) = output.try_next().await? {
     ///     println!("{} bytes on {}", chunk.as_bytes().len(), chunk.kind);
     /// }
@@ -311,8 +311,9 @@ impl Container {
     /// ```
     pub async fn attach_stream(
         &self,
-        mut options: AttachOptions,
+        options: &AttachOptions,
     ) -> Result<impl Stream<Item = Result<OutputChunk>> + Send + 'static> {
+        let mut options = options.clone();
         let tty = if options.logs {
             // The state now, not the cached one: with `stream=1` the daemon
             // holds the attach of a stopped container open forever after the
@@ -326,7 +327,7 @@ impl Container {
         } else {
             self.tty().await?
         };
-        let connection = self.attach_socket(options).await?;
+        let connection = self.attach_socket(&options).await?;
         let framing = stream::framing(connection.content_type(), tty);
         Ok(stream::demux_reader(
             connection,
@@ -348,13 +349,13 @@ impl Container {
     /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
     /// use tokio::io::AsyncWriteExt;
     /// let mut socket = container
-    ///     .attach_socket(dockhand::AttachOptions::new().stdin(true))
+    ///     .attach_socket(&dockhand::AttachOptions::new().stdin(true))
     ///     .await?;
     /// socket.write_all(b"echo hi\n").await.ok();
     /// socket.shutdown().await.ok(); // closes the container's stdin
     /// # Ok(()) }
     /// ```
-    pub async fn attach_socket(&self, options: AttachOptions) -> Result<HijackedConnection> {
+    pub async fn attach_socket(&self, options: &AttachOptions) -> Result<HijackedConnection> {
         let id = self.path_id()?;
         let path = self
             .docker
@@ -403,7 +404,7 @@ mod tests {
 
     #[test]
     fn query_carries_every_option() {
-        let joined = |options: LogsOptions| {
+        let joined = |options: &LogsOptions| {
             let pairs: Vec<String> = options
                 .query()
                 .into_iter()
@@ -412,7 +413,7 @@ mod tests {
             pairs.join("&")
         };
         assert_eq!(
-            joined(LogsOptions::new()),
+            joined(&LogsOptions::new()),
             "stdout=true&stderr=true&follow=false&timestamps=false"
         );
         let options = LogsOptions::new()
@@ -423,7 +424,7 @@ mod tests {
             .since(10_i64)
             .until(UNIX_EPOCH + std::time::Duration::from_secs(20));
         assert_eq!(
-            joined(options),
+            joined(&options),
             "stdout=true&stderr=false&follow=true&timestamps=true&tail=5&since=10&until=20"
         );
     }

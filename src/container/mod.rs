@@ -8,7 +8,7 @@ mod options;
 pub use options::{
     ByteSize, Command, ContainerOptions, ContainerPort, Device, DeviceRequest, EndpointConfig,
     Healthcheck, HostPort, HostPorts, KeyValue, KeyValues, LogConfig, MapValue, Mount, NetworkMode,
-    Ports, Propagation, Protocol, RestartPolicy, Ulimit, VolumeBind, Volumes,
+    Ports, Propagation, Protocol, RestartPolicy, Ulimit, User, VolumeBind, Volumes,
 };
 mod params;
 mod ports;
@@ -345,26 +345,26 @@ mod tests {
             let c = Container::from_inspect(docker.clone(), attrs);
             let refused = [
                 invalid(c.start().await),
-                invalid(c.stop(StopOptions::new()).await),
-                invalid(c.restart(StopOptions::new()).await),
-                invalid(c.kill(KillOptions::new()).await),
+                invalid(c.stop(&StopOptions::new()).await),
+                invalid(c.restart(&StopOptions::new()).await),
+                invalid(c.kill(&KillOptions::new()).await),
                 invalid(c.pause().await),
                 invalid(c.unpause().await),
-                invalid(c.remove(RemoveOptions::new().force(true)).await),
+                invalid(c.remove(&RemoveOptions::new().force(true)).await),
                 invalid(c.rename("new").await),
                 invalid(c.resize(24, 80).await),
-                invalid(c.wait(WaitOptions::new()).await),
-                invalid(c.logs(LogsOptions::new()).await),
-                invalid(c.attach_socket(AttachOptions::new()).await),
+                invalid(c.wait(&WaitOptions::new()).await),
+                invalid(c.logs(&LogsOptions::new()).await),
+                invalid(c.attach_socket(&AttachOptions::new()).await),
                 invalid(c.export().await),
                 invalid(c.archive_stat("/").await),
                 invalid(c.get_archive("/").await),
                 invalid(c.put_archive("/", &b""[..]).await),
                 invalid(c.diff().await),
-                invalid(c.top(TopOptions::new()).await),
+                invalid(c.top(&TopOptions::new()).await),
                 invalid(c.stats_once().await),
                 invalid(c.stats_stream().await),
-                invalid(c.update(UpdateOptions::new()).await),
+                invalid(c.update(&UpdateOptions::new()).await),
                 invalid(c.exec_run("true", &ExecOptions::new()).await),
                 invalid(c.clone().reload().await),
             ];

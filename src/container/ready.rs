@@ -504,7 +504,7 @@ impl Container {
         if line.from_now {
             options = options.since(started);
         }
-        let mut chunks = Box::pin(self.logs_stream(options).await?);
+        let mut chunks = Box::pin(self.logs_stream(&options).await?);
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
         let mut seen = 0;
         while let Some(chunk) = chunks.next().await {

@@ -344,7 +344,7 @@ async fn prepare(
     container: &Container,
     auto_remove: bool,
 ) -> Result<(HijackedConnection, PendingExit)> {
-    let connection = container.attach_socket(AttachOptions::new()).await?;
+    let connection = container.attach_socket(&AttachOptions::new()).await?;
     let condition = if auto_remove {
         WaitCondition::Removed
     } else {
@@ -411,7 +411,7 @@ impl Launched {
 /// paths, where the original error is the one to report.
 async fn remove_quietly(container: &Container) {
     let removed = container
-        .remove(RemoveOptions::new().force(true).v(true))
+        .remove(&RemoveOptions::new().force(true).v(true))
         .await;
     if let Err(err) = removed {
         if !err.is_not_found() {

@@ -135,14 +135,14 @@ impl Container {
     /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
     /// use dockhand::UpdateOptions;
     /// let warnings = container
-    ///     .update(UpdateOptions::new().mem_limit("512m").memswap_limit("1g"))
+    ///     .update(&UpdateOptions::new().mem_limit("512m").memswap_limit("1g"))
     ///     .await?;
     /// for warning in warnings {
     ///     eprintln!("warning: {warning}");
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn update(&self, options: UpdateOptions) -> Result<Vec<String>> {
+    pub async fn update(&self, options: &UpdateOptions) -> Result<Vec<String>> {
         let body = options.to_body()?;
         let id = self.path_id()?;
         let raw = self.docker.raw().await?;
@@ -183,7 +183,7 @@ mod tests {
     use super::*;
     use crate::Error;
 
-    fn error(options: UpdateOptions, keyword: &str) -> String {
+    fn error(options: &UpdateOptions, keyword: &str) -> String {
         let err = options.to_body().unwrap_err();
         let message = err.to_string();
         assert!(
@@ -260,20 +260,20 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_keyword() {
-        let message = error(UpdateOptions::new().mem_limit("12x"), "mem_limit");
+        let message = error(&UpdateOptions::new().mem_limit("12x"), "mem_limit");
         assert!(message.contains("\"12x\""), "{message}");
         assert!(
             !message.contains("mem_limit: invalid argument"),
             "{message}"
         );
-        error(UpdateOptions::new().mem_limit(-1), "mem_limit");
+        error(&UpdateOptions::new().mem_limit(-1), "mem_limit");
         error(
-            UpdateOptions::new().mem_reservation("lots"),
+            &UpdateOptions::new().mem_reservation("lots"),
             "mem_reservation",
         );
-        error(UpdateOptions::new().memswap_limit(-2), "memswap_limit");
+        error(&UpdateOptions::new().memswap_limit(-2), "memswap_limit");
         let message = error(
-            UpdateOptions::new().restart_policy("sometimes"),
+            &UpdateOptions::new().restart_policy("sometimes"),
             "restart_policy",
         );
         assert!(message.contains("\"sometimes\""), "{message}");
@@ -281,13 +281,13 @@ mod tests {
             !message.contains("restart_policy: invalid argument"),
             "{message}"
         );
-        error(UpdateOptions::new().blkio_weight(5), "blkio_weight");
-        error(UpdateOptions::new().cpu_shares(-1), "cpu_shares");
-        error(UpdateOptions::new().pids_limit(-2), "pids_limit");
-        error(UpdateOptions::new().cpuset_cpus("0-"), "cpuset_cpus");
-        error(UpdateOptions::new().cpuset_mems("a"), "cpuset_mems");
+        error(&UpdateOptions::new().blkio_weight(5), "blkio_weight");
+        error(&UpdateOptions::new().cpu_shares(-1), "cpu_shares");
+        error(&UpdateOptions::new().pids_limit(-2), "pids_limit");
+        error(&UpdateOptions::new().cpuset_cpus("0-"), "cpuset_cpus");
+        error(&UpdateOptions::new().cpuset_mems("a"), "cpuset_mems");
         let message = error(
-            UpdateOptions::new()
+            &UpdateOptions::new()
                 .nano_cpus(500_000_000)
                 .cpu_period(100_000),
             "nano_cpus",
@@ -298,7 +298,7 @@ mod tests {
     #[test]
     #[allow(deprecated)]
     fn kernel_memory_is_rejected() {
-        let message = error(UpdateOptions::new().kernel_memory("64m"), "kernel_memory");
+        let message = error(&UpdateOptions::new().kernel_memory("64m"), "kernel_memory");
         assert!(message.contains("1.42"), "{message}");
     }
 }

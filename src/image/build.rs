@@ -216,7 +216,7 @@ impl Images {
     /// use dockhand::{BuildContext, BuildOptions};
     /// let image = docker
     ///     .images()
-    ///     .build(BuildContext::directory("./app"), BuildOptions::new().tag("app:dev"))
+    ///     .build(BuildContext::directory("./app"), &BuildOptions::new().tag("app:dev"))
     ///     .await?;
     /// println!("built {}", image.id());
     /// # Ok(()) }
@@ -226,7 +226,7 @@ impl Images {
     /// [`Error::BuildFailed`] naming the failing step and the daemon's
     /// message; [`Error::InvalidArgument`] for an unreadable context
     /// directory or a malformed `.dockerignore`, before any request.
-    pub async fn build(&self, context: BuildContext, options: BuildOptions) -> Result<Image> {
+    pub async fn build(&self, context: BuildContext, options: &BuildOptions) -> Result<Image> {
         let mut progress = std::pin::pin!(self.build_stream(context, options).await?);
         let mut built = None;
         while let Some(step) = progress.try_next().await? {
@@ -250,7 +250,7 @@ impl Images {
     pub async fn build_stream(
         &self,
         context: BuildContext,
-        options: BuildOptions,
+        options: &BuildOptions,
     ) -> Result<impl Stream<Item = Result<BuildProgress>> + Send + 'static> {
         const OPERATION: &str = "ImageBuild";
         let dockerfile = options.dockerfile.as_deref().unwrap_or("Dockerfile");

@@ -114,12 +114,12 @@ impl Images {
     /// ```no_run
     /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
     /// use dockhand::ImageListOptions;
-    /// for image in docker.images().list(ImageListOptions::new().name("busybox")).await? {
+    /// for image in docker.images().list(&ImageListOptions::new().name("busybox")).await? {
     ///     println!("{} {:?}", image.short_id(), image.tags());
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn list(&self, options: ImageListOptions) -> Result<Vec<Image>> {
+    pub async fn list(&self, options: &ImageListOptions) -> Result<Vec<Image>> {
         let raw = self.docker.raw().await?;
         let filters = options.filters_query();
         let summaries = self
@@ -158,11 +158,11 @@ impl Images {
     /// ```no_run
     /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
     /// use dockhand::PullOptions;
-    /// let image = docker.images().pull("localhost:5000/team/app:v1", PullOptions::new()).await?;
+    /// let image = docker.images().pull("localhost:5000/team/app:v1", &PullOptions::new()).await?;
     /// println!("pulled {}", image.short_id());
     /// # Ok(()) }
     /// ```
-    pub async fn pull(&self, reference: &str, options: PullOptions) -> Result<Image> {
+    pub async fn pull(&self, reference: &str, options: &PullOptions) -> Result<Image> {
         let parsed = Reference::parse(reference)?;
         let progress = self.pull_stream(reference, options).await?;
         progress.try_for_each(|_| future::ready(Ok(()))).await?;
@@ -187,7 +187,7 @@ impl Images {
     /// use dockhand::{PullOptions, PullProgress};
     /// use futures_util::TryStreamExt;
     ///
-    /// let mut progress = docker.images().pull_stream("busybox:1.36", PullOptions::new()).await?;
+    /// let mut progress = docker.images().pull_stream("busybox:1.36", &PullOptions::new()).await?;
     /// while let Some(event) = progress.try_next().await? {
     ///     if let PullProgress::Layer(layer) = event {
     ///         println!("{}: {} {:?}/{:?}", layer.id, layer.phase, layer.current, layer.total);
@@ -198,7 +198,7 @@ impl Images {
     pub async fn pull_stream(
         &self,
         reference: &str,
-        options: PullOptions,
+        options: &PullOptions,
     ) -> Result<impl Stream<Item = Result<PullProgress>> + Send + 'static> {
         const OPERATION: &str = "ImageCreate";
         let reference = Reference::parse(reference)?;
@@ -251,7 +251,7 @@ impl Images {
         if let Some(credentials) = credentials {
             options = options.credentials(credentials);
         }
-        self.pull(image, options).await?;
+        self.pull(image, &options).await?;
         Ok(true)
     }
 
@@ -269,11 +269,11 @@ impl Images {
     /// ```no_run
     /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
     /// use dockhand::PushOptions;
-    /// let pushed = docker.images().push("localhost:5000/team/app:v1", PushOptions::new()).await?;
+    /// let pushed = docker.images().push("localhost:5000/team/app:v1", &PushOptions::new()).await?;
     /// println!("pushed {}", pushed.digest);
     /// # Ok(()) }
     /// ```
-    pub async fn push(&self, reference: &str, options: PushOptions) -> Result<PushResult> {
+    pub async fn push(&self, reference: &str, options: &PushOptions) -> Result<PushResult> {
         const OPERATION: &str = "ImagePush";
         let progress = self.push_stream(reference, options).await?;
         let mut result = None;
@@ -307,7 +307,7 @@ impl Images {
     /// use dockhand::{PushOptions, PushProgress};
     /// use futures_util::TryStreamExt;
     ///
-    /// let progress = docker.images().push_stream("localhost:5000/app:v1", PushOptions::new()).await?;
+    /// let progress = docker.images().push_stream("localhost:5000/app:v1", &PushOptions::new()).await?;
     /// futures_util::pin_mut!(progress);
     /// while let Some(event) = progress.try_next().await? {
     ///     if let PushProgress::Pushed(result) = event {
@@ -319,7 +319,7 @@ impl Images {
     pub async fn push_stream(
         &self,
         reference: &str,
-        options: PushOptions,
+        options: &PushOptions,
     ) -> Result<impl Stream<Item = Result<PushProgress>> + Send + 'static> {
         const OPERATION: &str = "ImagePush";
         let reference = Reference::parse(reference)?;
@@ -414,13 +414,13 @@ impl Images {
     /// ```no_run
     /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
     /// use dockhand::ImageRemoveOptions;
-    /// docker.images().remove("localhost:5000/app:v1", ImageRemoveOptions::new()).await?;
+    /// docker.images().remove("localhost:5000/app:v1", &ImageRemoveOptions::new()).await?;
     /// # Ok(()) }
     /// ```
     pub async fn remove(
         &self,
         name: &str,
-        options: ImageRemoveOptions,
+        options: &ImageRemoveOptions,
     ) -> Result<Vec<RemovedImage>> {
         let name = check_name("image", name)?;
         let raw = self.docker.raw().await?;
@@ -449,12 +449,12 @@ impl Images {
     /// let tar = std::fs::read("rootfs.tar").expect("the archive");
     /// let image = docker
     ///     .images()
-    ///     .import(tar, ImportOptions::new().repository("team/rootfs").tag("v1"))
+    ///     .import(tar, &ImportOptions::new().repository("team/rootfs").tag("v1"))
     ///     .await?;
     /// println!("imported {}", image.short_id());
     /// # Ok(()) }
     /// ```
-    pub async fn import(&self, tar: impl Into<Bytes>, options: ImportOptions) -> Result<Image> {
+    pub async fn import(&self, tar: impl Into<Bytes>, options: &ImportOptions) -> Result<Image> {
         let tar: Bytes = tar.into();
         self.import_body(reqwest::Body::from(tar), options).await
     }
@@ -471,22 +471,22 @@ impl Images {
     /// let file = tokio::fs::File::open("rootfs.tar").await.expect("the archive");
     /// let image = docker
     ///     .images()
-    ///     .import_reader(file, ImportOptions::new().repository("team/rootfs:v1"))
+    ///     .import_reader(file, &ImportOptions::new().repository("team/rootfs:v1"))
     ///     .await?;
     /// # Ok(()) }
     /// ```
     pub async fn import_reader(
         &self,
         reader: impl AsyncRead + Send + 'static,
-        options: ImportOptions,
+        options: &ImportOptions,
     ) -> Result<Image> {
         let body = reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::new(reader));
         self.import_body(body, options).await
     }
 
-    async fn import_body(&self, body: reqwest::Body, options: ImportOptions) -> Result<Image> {
+    async fn import_body(&self, body: reqwest::Body, options: &ImportOptions) -> Result<Image> {
         const OPERATION: &str = "ImageCreate";
-        let (repository, tag) = import_target(&options)?;
+        let (repository, tag) = import_target(options)?;
         let raw = self.docker.raw().await?;
         let changes = (!options.changes.is_empty()).then_some(&options.changes);
         let response = self
@@ -567,12 +567,12 @@ impl Images {
     /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
     /// let report = docker
     ///     .images()
-    ///     .prune(dockhand::Filters::new().label("job=nightly"))
+    ///     .prune(&dockhand::Filters::new().label("job=nightly"))
     ///     .await?;
     /// println!("removed {} images, {} bytes", report.deleted.len(), report.space_reclaimed);
     /// # Ok(()) }
     /// ```
-    pub async fn prune(&self, filters: Filters) -> Result<PruneReport> {
+    pub async fn prune(&self, filters: &Filters) -> Result<PruneReport> {
         let raw = self.docker.raw().await?;
         let query = filters.to_query();
         let response = self
@@ -652,19 +652,19 @@ mod tests {
 
     #[test]
     fn import_targets_split_and_validate() {
-        let target = |options: ImportOptions| import_target(&options);
-        assert_eq!(target(ImportOptions::new()).unwrap(), (None, None));
+        let target = |options: &ImportOptions| import_target(options);
+        assert_eq!(target(&ImportOptions::new()).unwrap(), (None, None));
         assert_eq!(
-            target(ImportOptions::new().repository("dockhand-test/busybox")).unwrap(),
+            target(&ImportOptions::new().repository("dockhand-test/busybox")).unwrap(),
             (Some("dockhand-test/busybox".into()), Some("latest".into()))
         );
         assert_eq!(
-            target(ImportOptions::new().repository("localhost:5000/a:v1")).unwrap(),
+            target(&ImportOptions::new().repository("localhost:5000/a:v1")).unwrap(),
             (Some("localhost:5000/a".into()), Some("v1".into()))
         );
         assert_eq!(
             target(
-                ImportOptions::new()
+                &ImportOptions::new()
                     .repository("docker.io/library/a")
                     .tag("v2")
             )
@@ -678,7 +678,7 @@ mod tests {
             ImportOptions::new().repository("a").tag("-bad"),
             ImportOptions::new().repository(format!("a@sha256:{}", "0".repeat(64))),
         ] {
-            let err = target(bad.clone()).unwrap_err();
+            let err = target(&bad).unwrap_err();
             assert!(
                 matches!(err, Error::InvalidArgument { .. }),
                 "{bad:?}: {err:?}"
@@ -731,23 +731,23 @@ mod tests {
         let invalid = |err: Error| matches!(err, Error::InvalidArgument { .. });
         assert!(invalid(
             images
-                .pull("Bad/Name:x", PullOptions::new())
+                .pull("Bad/Name:x", &PullOptions::new())
                 .await
                 .unwrap_err()
         ));
         assert!(invalid(
             images
-                .pull_stream("a:", PullOptions::new())
+                .pull_stream("a:", &PullOptions::new())
                 .await
                 .err()
                 .unwrap()
         ));
         assert!(invalid(
-            images.push("-a", PushOptions::new()).await.unwrap_err()
+            images.push("-a", &PushOptions::new()).await.unwrap_err()
         ));
         let digest = format!("a@sha256:{}", "0".repeat(64));
         assert!(invalid(
-            images.push(&digest, PushOptions::new()).await.unwrap_err()
+            images.push(&digest, &PushOptions::new()).await.unwrap_err()
         ));
         assert!(invalid(images.tag("a", "UPPER").await.unwrap_err()));
         assert!(invalid(images.tag("a", &digest).await.unwrap_err()));
@@ -760,12 +760,12 @@ mod tests {
             );
             assert!(invalid(images.history(hostile).await.unwrap_err()));
             assert!(invalid(images.tag(hostile, "a:b").await.unwrap_err()));
-            let removed = images.remove(hostile, ImageRemoveOptions::new()).await;
+            let removed = images.remove(hostile, &ImageRemoveOptions::new()).await;
             assert!(invalid(removed.unwrap_err()), "{hostile:?}");
         }
         assert!(invalid(
             images
-                .import(Vec::new(), ImportOptions::new().tag("x"))
+                .import(Vec::new(), &ImportOptions::new().tag("x"))
                 .await
                 .unwrap_err()
         ));

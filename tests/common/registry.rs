@@ -181,7 +181,7 @@ pub async fn unique_image(docker: &Docker, reference: &str) -> String {
         .images()
         .import(
             tar,
-            ImportOptions::new().repository(reference).changes([format!(
+            &ImportOptions::new().repository(reference).changes([format!(
                 "LABEL {}={}",
                 super::TEST_LABEL,
                 reference.replace(':', "_")
@@ -267,7 +267,7 @@ impl Drop for ImageCleanup {
                 for name in names {
                     let _ = docker
                         .images()
-                        .remove(&name, ImageRemoveOptions::new().force(true))
+                        .remove(&name, &ImageRemoveOptions::new().force(true))
                         .await;
                 }
             });

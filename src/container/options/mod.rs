@@ -24,6 +24,7 @@ pub(crate) use resources::{
     blkio_weight, bytes, cpu_set, nano_cpus_alone, shared_resource_setters,
 };
 mod restart;
+mod user;
 mod values;
 mod volumes;
 
@@ -40,6 +41,7 @@ pub use network::{EndpointConfig, NetworkMode};
 pub use ports::{ContainerPort, HostPort, HostPorts, Ports, Protocol};
 pub use resources::Ulimit;
 pub use restart::RestartPolicy;
+pub use user::User;
 pub use volumes::{VolumeBind, Volumes};
 
 pub(crate) use request::CreateRequest;

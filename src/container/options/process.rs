@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::request::Draft;
-use super::{invalid, parsed, proxy, Command, ContainerOptions, KeyValues};
+use super::{invalid, parsed, proxy, Command, ContainerOptions, KeyValues, User};
 use crate::{Result, Signal};
 
 impl ContainerOptions {
@@ -33,9 +33,9 @@ impl ContainerOptions {
     }
 
     /// The user to run as: a name or uid, optionally with a group
-    /// (`"nobody"`, `1000`, `"1000:1000"`).
-    pub fn user(mut self, user: impl ToString) -> Self {
-        self.user = Some(user.to_string());
+    /// (`"nobody"`, `1000`, `"1000:1000"`, `(1000, 1000)`).
+    pub fn user(mut self, user: impl Into<User>) -> Self {
+        self.user = Some(user.into().into_string());
         self
     }
 
