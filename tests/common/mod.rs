@@ -48,31 +48,34 @@ pub fn unique_name(what: &str) -> String {
 /// dockhand from the static busybox on first use.
 pub async fn busybox(docker: &Docker) -> &'static str {
     static READY: OnceCell<String> = OnceCell::const_new();
-    READY
-        .get_or_init(|| async {
-            let reference = format!("{}:{}", busybox_image::REPOSITORY, busybox_image::TAG);
-            let images = docker.images();
-            if images
-                .get_opt(&reference)
-                .await
-                .expect("image lookup")
-                .is_none()
-            {
-                let busybox = busybox_image::busybox_path();
-                let tar = busybox_image::rootfs_tar(Path::new(&busybox)).unwrap_or_else(|e| {
-                    panic!("building the image from {busybox}: {e} (install busybox-static)")
-                });
-                images
-                    .import(
-                        tar,
-                        ImportOptions::new()
-                            .repository(busybox_image::REPOSITORY)
-                            .tag(busybox_image::TAG),
-                    )
-                    .await
-                    .expect("importing the busybox test image");
-            }
-            reference
-        })
+    READY.get_or_init(|| import_busybox(docker)).await
+}
+
+/// Imports the busybox test image into `docker`'s daemon unless it is
+/// there, and returns its reference: for a daemon other than the test
+/// daemon, which [`busybox`] serves once per process.
+pub async fn import_busybox(docker: &Docker) -> String {
+    let reference = format!("{}:{}", busybox_image::REPOSITORY, busybox_image::TAG);
+    let images = docker.images();
+    if images
+        .get_opt(&reference)
         .await
+        .expect("image lookup")
+        .is_none()
+    {
+        let busybox = busybox_image::busybox_path();
+        let tar = busybox_image::rootfs_tar(Path::new(&busybox)).unwrap_or_else(|e| {
+            panic!("building the image from {busybox}: {e} (install busybox-static)")
+        });
+        images
+            .import(
+                tar,
+                &ImportOptions::new()
+                    .repository(busybox_image::REPOSITORY)
+                    .tag(busybox_image::TAG),
+            )
+            .await
+            .expect("importing the busybox test image");
+    }
+    reference
 }

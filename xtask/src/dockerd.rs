@@ -149,6 +149,16 @@ impl Daemon {
         }
     }
 
+    /// The `DOCKER_HOST` value that reaches it.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The pid of the dockerd this process started, if it did.
+    pub fn pid(&self) -> Option<u32> {
+        self.owned.as_ref().map(|owned| owned.child.id())
+    }
+
     /// What the daemon says it is, for the test summary: `20.10.24 (API
     /// 1.41)`, or `unknown version` when `/version` does not answer.
     pub fn describe(&self) -> String {
@@ -290,8 +300,11 @@ impl Owned {
         stop_process("dockerd", pid, || matches!(child.try_wait(), Ok(None)));
         // Reap it whatever happened; a dockerd that is gone cannot block this.
         let _ = self.child.try_wait();
-        // A dockerd that had to be killed leaves its managed containerd behind.
+        // A dockerd that had to be killed (or was, by the daemon-killed
+        // tests) leaves its managed containerd behind, and the shims that
+        // keep its containers running.
         stop_leftover_containerd(&self.paths);
+        stop_leftover_shims(&self.paths);
         clean_up(&self.paths);
         eprintln!(
             "xtask: stopped dockerd; its data root stays at {} (cached images speed up reruns)",
@@ -335,6 +348,7 @@ fn start(paths: Paths) -> Result<Daemon> {
     }
     // Also there when dockerd itself was killed.
     stop_leftover_containerd(&paths);
+    stop_leftover_shims(&paths);
     clean_up(&paths);
 
     let dockerd = packages::find_program("dockerd").context("dockerd is not installed")?;
@@ -565,6 +579,44 @@ pub(crate) fn stop_leftover_containerd(paths: &Paths) {
             stop_process("containerd", pid, || pid_alive(pid));
         }
     }
+}
+
+/// Kills the containerd shims of a dockerd that ended without stopping its
+/// containers (they name its exec root in their `-address`), and the
+/// container processes below them: nothing else would ever end them.
+pub(crate) fn stop_leftover_shims(paths: &Paths) {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return;
+    };
+    let pids: Vec<u32> = entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    let shims: Vec<u32> = pids
+        .iter()
+        .copied()
+        .filter(|&pid| {
+            fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|comm| comm.starts_with("containerd-shim"))
+                && cmdline_mentions(pid, &paths.exec)
+        })
+        .collect();
+    for &shim in &shims {
+        // Its children are the containers' first processes; killing those
+        // ends their containers (a pid namespace ends with its init).
+        for &pid in &pids {
+            if parent_pid(pid) == Some(shim) {
+                signal(pid, "KILL");
+            }
+        }
+        stop_process("containerd shim", shim, || pid_alive(shim));
+    }
+}
+
+/// The parent of `pid`, from `/proc/<pid>/stat`.
+fn parent_pid(pid: u32) -> Option<u32> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, after_name) = stat.rsplit_once(')')?;
+    after_name.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// SIGTERM, up to [`STOP_TIMEOUT`] for the process to end, then SIGKILL.

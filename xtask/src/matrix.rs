@@ -85,9 +85,30 @@ pub struct MatrixDaemon {
     _bridge: Bridge,
 }
 
+/// The disposable daemon: bookworm's own dockerd (the main one's
+/// binary), with a data root, bridge and containerd namespace of its own,
+/// which the daemon-killed tests SIGKILL while streams are open.
+pub const DISPOSABLE: Release = Release {
+    name: "disposable",
+    bridge: "dh-disposable",
+    address: "172.31.23.1/24",
+    pool: "172.31.96.0/20",
+    gates: true,
+};
+
 /// Fetches (or reuses) the packages of `release` and starts its dockerd.
 pub fn start(repo: &Path, release: Release) -> Result<MatrixDaemon> {
     let root = fetch(repo, release)?;
+    launch(repo, release, &root)
+}
+
+/// Starts the [`DISPOSABLE`] dockerd from the machine's own packages.
+pub fn start_disposable(repo: &Path) -> Result<MatrixDaemon> {
+    launch(repo, DISPOSABLE, Path::new("/"))
+}
+
+/// Starts `release`'s dockerd from the packages unpacked at `root`.
+fn launch(repo: &Path, release: Release, root: &Path) -> Result<MatrixDaemon> {
     let paths = Paths::for_matrix(repo, release.name);
     for dir in [&paths.state, &paths.run] {
         fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
@@ -101,6 +122,7 @@ pub fn start(repo: &Path, release: Release) -> Result<MatrixDaemon> {
         dockerd::stop_process("dockerd", pid, || dockerd::pid_alive(pid));
     }
     dockerd::stop_leftover_containerd(&paths);
+    dockerd::stop_leftover_shims(&paths);
     dockerd::clean_up(&paths);
     // Network state from an earlier start with other settings could name
     // `docker0` as this daemon's default bridge, and dockerd deletes the
@@ -141,7 +163,7 @@ pub fn start(repo: &Path, release: Release) -> Result<MatrixDaemon> {
         .args(["--shutdown-timeout", "10"])
         // Its own containerd, shim and docker-proxy first; runc (and
         // docker-init) from bookworm.
-        .env("PATH", search_path(&root))
+        .env("PATH", search_path(root))
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log)
@@ -402,14 +424,15 @@ mod tests {
 
     #[test]
     fn releases_keep_apart() {
-        for (i, a) in RELEASES.iter().enumerate() {
+        let all: Vec<Release> = RELEASES.into_iter().chain([DISPOSABLE]).collect();
+        for (i, a) in all.iter().enumerate() {
             assert!(
                 a.bridge.len() <= 15,
                 "{} is too long for an interface",
                 a.bridge
             );
             assert_ne!(a.bridge, "docker0");
-            for b in &RELEASES[i + 1..] {
+            for b in &all[i + 1..] {
                 assert_ne!(a.bridge, b.bridge);
                 assert_ne!(a.address, b.address);
                 assert_ne!(a.pool, b.pool);

@@ -58,6 +58,7 @@ pub fn run(args: &[String]) -> Result<()> {
     // Started before the long first run, so that a daemon that cannot start
     // shows at once. Each drops (stops, deletes its bridge) on failure.
     let (extras, unavailable) = start_matrix(&root)?;
+    let disposable = start_disposable(&root)?;
 
     let mut outcomes = Vec::new();
     let mut cmd = cargo();
@@ -66,14 +67,19 @@ pub fn run(args: &[String]) -> Result<()> {
     cmd.args(args);
     daemon.configure(&mut cmd);
     sshd.configure(&mut cmd);
+    if let Some(disposable) = &disposable {
+        configure_disposable(disposable, &mut cmd);
+    }
     let label = format!("dockerd {} (main)", daemon.describe());
     eprintln!(
         "xtask: running cargo test --workspace {} against {label}",
         args.join(" ")
     );
     outcomes.push(run_counted(cmd, label, true)?);
-    // The sshd only serves the main daemon's ssh tests.
+    // The sshd only serves the main daemon's ssh tests; the disposable
+    // daemon, killed by them, only the main run.
     drop(sshd);
+    drop(disposable);
 
     for extra in &extras {
         let mut cmd = cargo();
@@ -94,6 +100,8 @@ pub fn run(args: &[String]) -> Result<()> {
             "DOCKHAND_TEST_SSH_HOST",
             "DOCKHAND_TEST_SSH_KEY",
             "DOCKHAND_TEST_SSH_KNOWN_HOSTS",
+            "DOCKHAND_TEST_DISPOSABLE_HOST",
+            "DOCKHAND_TEST_DISPOSABLE_PID",
             "DOCKER_TLS_VERIFY",
             "DOCKER_TLS",
             "DOCKER_CERT_PATH",
@@ -174,6 +182,30 @@ fn start_matrix(root: &std::path::Path) -> Result<(Vec<MatrixDaemon>, Vec<String
         }
     }
     Ok((extras, unavailable))
+}
+
+/// Starts the disposable dockerd that the daemon-killed tests SIGKILL
+/// (see `matrix::DISPOSABLE`), when this process may (as root). Without
+/// it those tests skip.
+fn start_disposable(root: &std::path::Path) -> Result<Option<MatrixDaemon>> {
+    if !packages::is_root() {
+        eprintln!("xtask: not root, so no disposable dockerd; the daemon-killed tests skip");
+        return Ok(None);
+    }
+    matrix::start_disposable(root)
+        .map(Some)
+        .context("could not start the disposable dockerd")
+}
+
+/// Points the tests at the disposable dockerd:
+/// `DOCKHAND_TEST_DISPOSABLE_HOST` reaches it and
+/// `DOCKHAND_TEST_DISPOSABLE_PID` is the process to kill.
+fn configure_disposable(disposable: &MatrixDaemon, cmd: &mut Command) {
+    let Some(pid) = disposable.daemon.pid() else {
+        return;
+    };
+    cmd.env("DOCKHAND_TEST_DISPOSABLE_HOST", disposable.daemon.host())
+        .env("DOCKHAND_TEST_DISPOSABLE_PID", pid.to_string());
 }
 
 /// Runs `cmd`, passing its output through, and counts the test results it
