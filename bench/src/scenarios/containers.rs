@@ -38,8 +38,8 @@ async fn create_start_wait_remove(docker: &Docker, scenario: &str) -> Res<bool> 
         .create(&fixtures::image(), &options)
         .await?;
     container.start().await?;
-    let exit = container.wait(WaitOptions::new()).await?;
-    container.remove(RemoveOptions::new()).await?;
+    let exit = container.wait(&WaitOptions::new()).await?;
+    container.remove(&RemoveOptions::new()).await?;
     Ok(exit.success())
 }
 
@@ -49,7 +49,7 @@ async fn left_behind(docker: &Docker, scenario: &str) -> Res<usize> {
         .all(true)
         .sparse(true)
         .filters(fixtures::own_containers(scenario));
-    Ok(docker.containers().list(options).await?.len())
+    Ok(docker.containers().list(&options).await?.len())
 }
 
 pub async fn run(docker: &Docker, report: &Reporter, n: usize, w: usize) -> Res<()> {

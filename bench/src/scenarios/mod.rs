@@ -107,9 +107,9 @@ async fn list(docker: &Docker, report: &Reporter, n: usize, w: usize) -> Res<()>
                 })
         };
         // The first call counts as a warm-up, as in the other peers.
-        let got = docker.containers().list(options()).await?.len();
+        let got = docker.containers().list(&options()).await?.len();
         let measured = time_ms(n, w.saturating_sub(1), || async {
-            Ok(complete(&docker.containers().list(options()).await?))
+            Ok(complete(&docker.containers().list(&options()).await?))
         })
         .await?;
         report.emit(

@@ -38,13 +38,13 @@ pub async fn logs(
     for variant in ["stream", "collect"] {
         // Warm-up reads only the tail, as the other peers do.
         for _ in 0..w {
-            container.logs(stdout_only().tail(100)).await?;
+            container.logs(&stdout_only().tail(100)).await?;
         }
         let (bytes, chunks) = (Cell::new(0usize), Cell::new(0usize));
         let measured = time_rate(n, 0, || async {
             let (mut total, mut pieces) = (0usize, 0usize);
             if variant == "stream" {
-                let mut output = std::pin::pin!(container.logs_stream(stdout_only()).await?);
+                let mut output = std::pin::pin!(container.logs_stream(&stdout_only()).await?);
                 while let Some(chunk) = output.try_next().await? {
                     if chunk.kind == StreamKind::Stdout {
                         total += chunk.bytes.len();
@@ -52,7 +52,7 @@ pub async fn logs(
                     }
                 }
             } else {
-                total = container.logs(stdout_only()).await?.len();
+                total = container.logs(&stdout_only()).await?.len();
             }
             bytes.set(total);
             chunks.set(pieces);
