@@ -102,6 +102,11 @@ async fn sixty_instant_runs_keep_their_output_exit_codes_and_removal() {
         .await
         .unwrap();
 
+    eprintln!(
+        "{RUNS} instant runs: {} lost, {kept} kept (without removal), {} left after clean-up",
+        lost.len(),
+        leftovers.len()
+    );
     assert!(
         lost.is_empty(),
         "{} of {RUNS} runs lost something: {lost:#?}",
@@ -155,5 +160,19 @@ async fn concurrent_runs_give_their_connections_back() {
     assert!(
         after <= before + 8,
         "{before} descriptors before {RUNS} concurrent runs, {after} after"
+    );
+    // Dropping the last handle closes the pool's connections, the one kept
+    // since the warm-up included.
+    drop(docker);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let dropped = open_fds();
+    eprintln!(
+        "{RUNS} concurrent runs: {} failed; descriptors {before} before, {after} after, \
+         {dropped} once the handle is dropped",
+        failures.len()
+    );
+    assert!(
+        dropped <= before,
+        "{before} descriptors before, {dropped} after the handle was dropped"
     );
 }
