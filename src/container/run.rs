@@ -8,6 +8,10 @@
 //! output is lost however quickly the container exits, it works with every
 //! log driver (it never reads logs), and with removal the container is gone
 //! when `run` returns.
+//!
+//! Podman (4.3 at least) answers a `removed` wait with exit status 0
+//! whatever the command returned, so on Podman an auto-removed run waits
+//! for `next-exit` and removes the container itself once the status is in.
 
 use futures_util::future::{self, Either};
 use futures_util::{Stream, StreamExt};
@@ -301,6 +305,9 @@ impl Containers {
             host_config.auto_remove = Some(true);
         }
         let auto_remove = host_config.auto_remove == Some(true);
+        // Asked only for auto-removal, where the answer matters; it was
+        // remembered from negotiation, so Docker sees no extra request.
+        let remove_after_exit = auto_remove && self.docker.is_podman().await?;
         let tty = request.body.tty == Some(true);
         let command = request.body.cmd.clone().unwrap_or_default();
         // The docker CLI's four requests: create, attach, wait, start. The
@@ -314,7 +321,12 @@ impl Containers {
                 ..Default::default()
             },
         );
-        let prepared = prepare(&container, auto_remove).await;
+        let condition = if auto_remove && !remove_after_exit {
+            WaitCondition::Removed
+        } else {
+            WaitCondition::NextExit
+        };
+        let prepared = prepare(&container, condition).await;
         let (connection, wait) = match prepared {
             Ok(prepared) => prepared,
             Err(err) => {
@@ -331,6 +343,7 @@ impl Containers {
             wait,
             tty,
             auto_remove,
+            remove_after_exit,
             image: image.to_owned(),
             command,
         };
@@ -339,17 +352,13 @@ impl Containers {
     }
 }
 
-/// Attach and register the wait, in that order, before the start.
+/// Attach and register the wait for `condition`, in that order, before the
+/// start.
 async fn prepare(
     container: &Container,
-    auto_remove: bool,
+    condition: WaitCondition,
 ) -> Result<(HijackedConnection, PendingExit)> {
     let connection = container.attach_socket(&AttachOptions::new()).await?;
-    let condition = if auto_remove {
-        WaitCondition::Removed
-    } else {
-        WaitCondition::NextExit
-    };
     let wait = PendingExit::register(container.docker(), container.id(), condition).await?;
     Ok((connection, wait))
 }
@@ -360,6 +369,9 @@ struct Launched {
     wait: PendingExit,
     tty: bool,
     auto_remove: bool,
+    /// Podman's auto-removal: the wait is for `next-exit`, and the
+    /// container is removed here once its status is read.
+    remove_after_exit: bool,
     image: String,
     command: Vec<String>,
 }
@@ -379,10 +391,26 @@ impl Launched {
         )
     }
 
-    /// Take the exit status and, when asked, remove the container (with
-    /// auto-removal the `removed` wait already saw it go).
+    /// Take the exit status. With auto-removal the `removed` wait already
+    /// saw the container go; on Podman it is removed here, after the
+    /// `next-exit` wait answered.
     async fn finish(&self) -> Result<ContainerExit> {
-        self.wait.exit().await
+        let exit = self.wait.exit().await;
+        if self.remove_after_exit {
+            let removed = self
+                .container
+                .remove(&RemoveOptions::new().force(true).v(true))
+                .await;
+            match removed {
+                // The daemon's own auto-removal may have won the race.
+                Err(err) if err.is_not_found() => {}
+                // A failed wait is the error to report; the removal is
+                // then best effort, as on the other error paths.
+                Err(err) if exit.is_ok() => return Err(err),
+                Err(_) | Ok(()) => {}
+            }
+        }
+        exit
     }
 
     /// Turn a non-zero exit into [`Error::ContainerFailed`].
