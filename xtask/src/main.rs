@@ -4,9 +4,9 @@
 //!   definition (Swagger 2.0) into `spec/` (see `regen/`);
 //!   `regen --all-versions [DIR]` converts and compiles every upstream version.
 //! - `test [-- CARGO_TEST_ARGS]`: install what the tests need, bring up a
-//!   dockerd (with a TLS listener) when none answers and an sshd, run every
-//!   test against them and the integration tests against newer dockerds
-//!   from Debian (see `matrix`), tear them down.
+//!   dockerd (with a TLS listener) when none answers, an sshd and a Podman
+//!   (see `podman`), run every test against them and the integration tests
+//!   against newer dockerds from Debian (see `matrix`), tear them down.
 //! - `quickstart`: the same daemon handling, then the quickstart example.
 
 use anyhow::{bail, Result};
@@ -14,6 +14,7 @@ use anyhow::{bail, Result};
 mod dockerd;
 mod matrix;
 mod packages;
+mod podman;
 mod quickstart;
 mod regen;
 mod sshd;

@@ -74,6 +74,21 @@ pub const OPENSSH_CLIENT: Package = Package {
     present: || find_program("ssh").is_some() && find_program("ssh-keygen").is_some(),
 };
 
+/// Podman, serving the Docker API for the Podman tests (4.3 in Debian 12).
+/// Its runtime comes as a dependency (crun or runc, which dockerd's
+/// docker.io brings), as do conmon and the CNI plugins.
+pub const PODMAN: Package = Package {
+    name: "podman",
+    present: || find_program("podman").is_some() && find_program("conmon").is_some(),
+};
+
+/// The init that Podman runs as a container's pid 1 for `init: true`
+/// (Podman only recommends it).
+pub const CATATONIT: Package = Package {
+    name: "catatonit",
+    present: || find_program("catatonit").is_some(),
+};
+
 /// Where invoke-rc.d and deb-systemd-invoke ask whether a package's
 /// maintainer script may start its service.
 const POLICY_RC_D: &str = "/usr/sbin/policy-rc.d";

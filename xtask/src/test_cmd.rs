@@ -2,7 +2,9 @@
 //! daemon when none answers (see `dockerd`) and an sshd in front of it for
 //! the ssh transport tests (see `sshd`), runs `cargo test --workspace ARGS`
 //! against them, and then the integration tests again against each newer
-//! dockerd of the matrix (see `matrix`), and stops all it started.
+//! dockerd of the matrix (see `matrix`), and stops all it started. The
+//! first run also gets a Podman serving the Docker API, for
+//! `tests/podman.rs` (see `podman`).
 //!
 //! ARGS go to cargo as they are, so `cargo xtask test -- --nocapture` and
 //! `cargo xtask test --test containers` work as with `cargo test`. The
@@ -27,6 +29,7 @@ use crate::matrix::{self, MatrixDaemon};
 use crate::packages::{
     self, BUSYBOX, DOCKER_CLI, HTPASSWD, OPENSSH_CLIENT, OPENSSH_SERVER, REGISTRY,
 };
+use crate::podman;
 use crate::sshd;
 
 /// What one daemon's test run counted.
@@ -55,6 +58,8 @@ pub fn run(args: &[String]) -> Result<()> {
     )?;
     // On failure `daemon` drops and stops a dockerd it started.
     let sshd = sshd::start(&root, &daemon.client_env())?;
+    // None when left out (not root, DOCKHAND_PODMAN=0); stopped on drop.
+    let podman = podman::start(&root)?;
     // Started before the long first run, so that a daemon that cannot start
     // shows at once. Each drops (stops, deletes its bridge) on failure.
     let (extras, unavailable) = start_matrix(&root)?;
@@ -70,6 +75,9 @@ pub fn run(args: &[String]) -> Result<()> {
     if let Some(disposable) = &disposable {
         configure_disposable(disposable, &mut cmd);
     }
+    if let Some(podman) = &podman {
+        podman.configure(&mut cmd);
+    }
     let label = format!("dockerd {} (main)", daemon.describe());
     eprintln!(
         "xtask: running cargo test --workspace {} against {label}",
@@ -77,9 +85,10 @@ pub fn run(args: &[String]) -> Result<()> {
     );
     outcomes.push(run_counted(cmd, label, true)?);
     // The sshd only serves the main daemon's ssh tests; the disposable
-    // daemon, killed by them, only the main run.
+    // daemon (killed by them) and Podman only the main run.
     drop(sshd);
     drop(disposable);
+    drop(podman);
 
     for extra in &extras {
         let mut cmd = cargo();
@@ -102,6 +111,7 @@ pub fn run(args: &[String]) -> Result<()> {
             "DOCKHAND_TEST_SSH_KNOWN_HOSTS",
             "DOCKHAND_TEST_DISPOSABLE_HOST",
             "DOCKHAND_TEST_DISPOSABLE_PID",
+            "DOCKHAND_TEST_PODMAN_HOST",
             "DOCKER_TLS_VERIFY",
             "DOCKER_TLS",
             "DOCKER_CERT_PATH",
