@@ -8,9 +8,12 @@
 //! 1. parse the YAML into `serde_json::Value`;
 //! 2. convert Swagger 2.0 to OpenAPI 3.0, keeping structure only
 //!    ([`convert`]);
-//! 3. apply the Docker-specific patches ([`patches`]);
-//! 4. check the result parses as OpenAPI and meets progenitor's limits;
-//! 5. write sorted, pretty JSON, and report the API difference from the
+//! 3. fold in the properties earlier versions (down to 1.41) send that this
+//!    one no longer lists, from the definitions beside the input
+//!    ([`fold`]);
+//! 4. apply the Docker-specific patches ([`patches`]);
+//! 5. check the result parses as OpenAPI and meets progenitor's limits;
+//! 6. write sorted, pretty JSON, and report the API difference from the
 //!    document it replaces ([`diff`]).
 //!
 //! `--check` regenerates in memory and fails when `spec/` differs; the
@@ -19,6 +22,7 @@
 mod all_versions;
 mod convert;
 mod diff;
+mod fold;
 mod patches;
 #[cfg(test)]
 mod tests;
@@ -90,6 +94,15 @@ pub fn run(args: &[String]) -> Result<()> {
     let provenance_path = out_dir.join(PROVENANCE_FILE);
     fs::write(&provenance_path, &generated.provenance)
         .with_context(|| format!("writing {}", provenance_path.display()))?;
+    if !generated.folded.is_empty() {
+        println!(
+            "folded in {} properties and schemas that earlier versions send:",
+            generated.folded.len()
+        );
+        for (at, (major, minor)) in &generated.folded {
+            println!("  {at} (until {major}.{minor})");
+        }
+    }
     println!("patches applied:");
     for (name, sites) in &generated.patch_log {
         match sites {
@@ -131,6 +144,8 @@ pub struct Generated {
     pub document: Value,
     /// Which patches applied, and to how many sites.
     pub patch_log: Vec<patches::LogEntry>,
+    /// What was folded in from earlier versions.
+    pub folded: fold::Folded,
 }
 
 /// Runs the whole conversion for one upstream file without writing.
@@ -145,22 +160,39 @@ pub fn generate(input: &Path) -> Result<Generated> {
     let input_name = input
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    generate_from(&bytes, &input_name)
+    let swagger = parse_upstream(&bytes)?;
+    let version = parse_version(&upstream_version(&swagger)?)?;
+    let earlier = fold::earlier_beside(input, version)?;
+    generate_with(&bytes, swagger, &input_name, &earlier)
 }
 
-/// [`generate`] over the input's bytes; `input_name` goes in the provenance.
-pub fn generate_from(bytes: &[u8], input_name: &str) -> Result<Generated> {
-    let swagger: Value =
-        serde_norway::from_slice(bytes).context("parsing the upstream definition as YAML")?;
-    let version_str = swagger
+fn parse_upstream(bytes: &[u8]) -> Result<Value> {
+    serde_norway::from_slice(bytes).context("parsing the upstream definition as YAML")
+}
+
+/// The `info.version` of an upstream definition.
+fn upstream_version(swagger: &Value) -> Result<String> {
+    Ok(swagger
         .pointer("/info/version")
         .and_then(Value::as_str)
         .context("upstream has no `info.version`")?
-        .to_owned();
+        .to_owned())
+}
+
+/// [`generate`] over the parsed input, with the earlier definitions to
+/// fold in.
+fn generate_with(
+    bytes: &[u8],
+    swagger: Value,
+    input_name: &str,
+    earlier: &[fold::Earlier],
+) -> Result<Generated> {
+    let version_str = upstream_version(&swagger)?;
     let version = parse_version(&version_str)?;
 
     let mut document =
         convert::convert(&swagger).context("converting Swagger 2.0 to OpenAPI 3.0")?;
+    let folded = fold::fold(&mut document, version, earlier)?;
     let patch_log = patches::apply_all(&mut document, &swagger, version)?;
     validate(&document)?;
     let document = sorted(document);
@@ -175,8 +207,14 @@ pub fn generate_from(bytes: &[u8], input_name: &str) -> Result<Generated> {
             ((*name).to_owned(), v)
         })
         .collect();
+    let folded_from: Map<String, Value> = earlier
+        .iter()
+        .map(|old| (old.name.clone(), json!(old.sha256)))
+        .collect();
     let provenance = json!({
         "api_version": version_str,
+        "folded_from_sha256": folded_from,
+        "folded_properties": folded.len(),
         "generator": "cargo xtask regen",
         "input": input_name,
         "input_sha256": hex(&Sha256::digest(bytes)),
@@ -190,6 +228,7 @@ pub fn generate_from(bytes: &[u8], input_name: &str) -> Result<Generated> {
         provenance,
         document,
         patch_log,
+        folded,
     })
 }
 

@@ -93,6 +93,12 @@ pub const PATCHES: &[Patch] = &[
         apply: nullable_changes_response,
     },
     Patch {
+        name: "undocumented_builder_size",
+        since: (1, 41),
+        until: None,
+        apply: undocumented_builder_size,
+    },
+    Patch {
         name: "open_model_enums",
         since: (1, 41),
         until: None,
@@ -570,6 +576,33 @@ fn nullable_changes_response(ctx: &mut Ctx<'_>) -> Result<usize> {
         bail!("ContainerChanges' 200 schema is no longer an array");
     }
     schema.insert("nullable".into(), json!(true));
+    Ok(1)
+}
+
+/// `/system/df` answers carry `BuilderSize` (dockerd 20.10 sends it, 0,
+/// on every call; later ones leave it out when empty), which no API
+/// definition from 1.41 on lists, so the models would drop it. The 200
+/// schema gets it as an optional integer, with a note in the form the fold
+/// step writes. All versions.
+fn undocumented_builder_size(ctx: &mut Ctx<'_>) -> Result<usize> {
+    let op = operation_mut(ctx.spec, "SystemDataUsage")?;
+    let properties = op
+        .get_mut("responses")
+        .and_then(|responses| responses.get_mut("200"))
+        .and_then(|ok| ok.pointer_mut("/content/application~1json/schema/properties"))
+        .and_then(Value::as_object_mut)
+        .context("SystemDataUsage has no JSON 200 schema with properties")?;
+    if properties.contains_key("BuilderSize") {
+        return Ok(0);
+    }
+    let note = format!(
+        "{}1.41 and later, though no API definition lists it (deprecated).",
+        super::fold::NOTE_PREFIX
+    );
+    properties.insert(
+        "BuilderSize".into(),
+        json!({ "type": "integer", "format": "int64", "description": note }),
+    );
     Ok(1)
 }
 
