@@ -585,3 +585,34 @@ async fn options_newer_than_the_daemon_name_the_version() {
     );
     assert!(docker.containers().get_opt(&name).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn a_mac_address_reaches_the_container_on_every_api() {
+    // Container-wide before API 1.44, on the endpoint from 1.44: the daemon
+    // gives the container the address either way.
+    let docker = common::docker().await;
+    let image = common::busybox(&docker).await;
+    let mut cleanup = Cleanup::default();
+    let name = cleanup.container("opt-mac");
+    let address = "02:42:ac:11:00:99";
+    let options = labelled(&name).command("sleep 30").mac_address(address);
+    let container = docker
+        .containers()
+        .run_detached(image, &options)
+        .await
+        .expect("a container with a MAC address");
+    let inspect = docker
+        .raw()
+        .await
+        .unwrap()
+        .container_inspect(container.id(), None)
+        .await
+        .unwrap()
+        .into_inner();
+    let networks = inspect
+        .network_settings
+        .and_then(|settings| settings.networks)
+        .expect("the container's networks");
+    let bridge = networks.get("bridge").expect("the default bridge endpoint");
+    assert_eq!(bridge.mac_address.as_deref(), Some(address));
+}

@@ -269,9 +269,9 @@ impl ContainerOptions {
     }
 
     /// The container's MAC address. From API 1.44 it is set on the
-    /// endpoint of `network` (or of the network mode); older APIs took it
-    /// container-wide, which dockhand's request model no longer has, so
-    /// there it is an error naming API 1.44.
+    /// endpoint of `network` (or of the network mode); to older daemons it
+    /// goes container-wide (`Config.MacAddress`), as the docker CLI sends
+    /// it there.
     pub fn mac_address(mut self, address: impl Into<String>) -> Self {
         self.mac_address = Some(address.into());
         self
@@ -352,8 +352,21 @@ impl ContainerOptions {
             draft.host.network_mode = Some(mode.to_string());
         }
         let mut endpoints = self.endpoints(draft)?;
-        if let Some(address) = &self.mac_address {
-            draft.require("mac_address", ENDPOINTS_API)?;
+        if let (Some(address), true) = (&self.mac_address, draft.api < ENDPOINTS_API) {
+            // Before API 1.44 the address is the container's
+            // (`Config.MacAddress`, as the docker CLI sends it to such
+            // daemons, which take one network at most).
+            if let Some(
+                other @ (NetworkMode::Host | NetworkMode::None | NetworkMode::Container(_)),
+            ) = &mode
+            {
+                return Err(invalid(
+                    "mac_address",
+                    format!("cannot be used with network_mode {other}"),
+                ));
+            }
+            draft.body.mac_address = Some(address.clone());
+        } else if let Some(address) = &self.mac_address {
             // The endpoint the daemon itself moves an old-style address to.
             let network = match (&self.network, &mode) {
                 (Some(network), _) => network.clone(),
@@ -576,14 +589,15 @@ mod tests {
     }
 
     #[test]
-    fn mac_address_goes_to_the_endpoint_from_api_1_44() {
-        let message = error(
-            ContainerOptions::new().mac_address("02:42:ac:11:00:02"),
+    fn mac_address_goes_to_the_container_before_api_1_44_and_the_endpoint_after() {
+        let old = request(ContainerOptions::new().mac_address("02:42:ac:11:00:02"));
+        assert_eq!(old.body.mac_address.as_deref(), Some("02:42:ac:11:00:02"));
+        assert!(old.body.networking_config.is_none());
+        error(
+            ContainerOptions::new()
+                .network_mode("host")
+                .mac_address("02:42:ac:11:00:02"),
             "mac_address",
-        );
-        assert!(
-            message.contains("requires API 1.44; the daemon speaks 1.41"),
-            "{message}"
         );
         let options = ContainerOptions::new().mac_address("02:42:ac:11:00:02");
         let endpoint = endpoints(options, LATEST).remove("default").unwrap();
