@@ -577,3 +577,45 @@ async fn list_filters_and_prune_by_label() {
     assert_eq!(pruned, expected, "prune removes the stopped ones only");
     assert_eq!(after_prune, vec![running]);
 }
+
+#[tokio::test]
+async fn stop_with_a_signal_reaches_the_process_or_names_the_api() {
+    let docker = common::docker().await;
+    let label = common::unique_name("stop-signal");
+    let trapping = "trap 'echo got-usr1; exit 7' USR1; while true; do sleep 0.1; done";
+    let container = create(
+        &docker,
+        &label,
+        labelled(&label).command(vec!["sh", "-c", trapping]),
+    )
+    .await;
+    container.start().await.unwrap();
+    // The trap is set once the shell runs its loop.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let options = StopOptions::new()
+        .signal("SIGUSR1")
+        .timeout(Duration::from_secs(20));
+    let api = docker.api_version().await.unwrap();
+    let stopped = container.stop(&options).await;
+    if api < dockhand::ApiVersion::new(1, 42) {
+        let err = stopped.expect_err("a stop signal on a daemon before API 1.42");
+        assert_eq!(
+            err.to_string(),
+            format!("invalid argument: stop signal: requires API 1.42; the daemon speaks {api}")
+        );
+        let mut container = container;
+        container.reload().await.unwrap();
+        assert_eq!(
+            container.status(),
+            ContainerStatus::Running,
+            "no request was sent"
+        );
+    } else {
+        stopped.expect("a stop with SIGUSR1");
+        let exit = container.wait(&WaitOptions::new()).await.unwrap();
+        assert_eq!(exit.status_code, 7, "the trap's exit, not SIGKILL's");
+        let logs = container.logs(&LogsOptions::new()).await.unwrap();
+        assert_eq!(String::from_utf8_lossy(&logs), "got-usr1\n");
+    }
+    cleanup(&docker, &label).await;
+}

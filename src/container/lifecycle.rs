@@ -34,7 +34,9 @@ impl Container {
     /// after the timeout. Stopping a stopped container is not an error.
     ///
     /// # Errors
-    /// [`Error::NotFound`] if the container is gone.
+    /// [`Error::NotFound`] if the container is gone;
+    /// [`Error::InvalidArgument`] for a [`StopOptions::signal`] on a daemon
+    /// before API 1.42.
     ///
     /// ```no_run
     /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
@@ -45,11 +47,12 @@ impl Container {
     pub async fn stop(&self, options: &StopOptions) -> Result<()> {
         let id = self.path_id()?;
         let raw = self.docker.raw().await?;
+        let signal = options.signal_for(self.docker.api_version().await?)?;
         let result = self
             .docker
             .call(
                 "ContainerStop",
-                raw.container_stop(id, None, options.seconds()),
+                raw.container_stop(id, signal, options.seconds()),
             )
             .await;
         already_done_is_ok(result)
@@ -68,10 +71,11 @@ impl Container {
     pub async fn restart(&self, options: &StopOptions) -> Result<()> {
         let id = self.path_id()?;
         let raw = self.docker.raw().await?;
+        let signal = options.signal_for(self.docker.api_version().await?)?;
         self.docker
             .call(
                 "ContainerRestart",
-                raw.container_restart(id, None, options.seconds()),
+                raw.container_restart(id, signal, options.seconds()),
             )
             .await?;
         Ok(())

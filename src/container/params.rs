@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::models::ContainerWaitCondition;
-use crate::Filters;
+use crate::{ApiVersion, Filters};
 
 /// A signal, by name (`"SIGTERM"`, `"TERM"`) or number (`15`), as `docker
 /// kill --signal` accepts it.
@@ -68,6 +68,7 @@ impl KillOptions {
 #[derive(Clone, Debug, Default)]
 pub struct StopOptions {
     pub(crate) timeout: Option<Duration>,
+    pub(crate) signal: Option<Signal>,
 }
 
 impl StopOptions {
@@ -81,6 +82,26 @@ impl StopOptions {
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
+    }
+
+    /// The signal to stop with instead of the container's stop signal
+    /// (`docker stop --signal`; API 1.42, so an older daemon gets an
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) naming the
+    /// version, before any request).
+    pub fn signal(mut self, signal: impl Into<Signal>) -> Self {
+        self.signal = Some(signal.into());
+        self
+    }
+
+    /// The signal as the `signal` query parameter for a daemon of `api`.
+    pub(crate) fn signal_for(&self, api: ApiVersion) -> crate::Result<Option<&str>> {
+        const SIGNAL_API: ApiVersion = ApiVersion::new(1, 42);
+        match &self.signal {
+            Some(_) if api < SIGNAL_API => Err(crate::Error::invalid(format!(
+                "stop signal: requires API {SIGNAL_API}; the daemon speaks {api}"
+            ))),
+            signal => Ok(signal.as_ref().map(Signal::as_str)),
+        }
     }
 
     /// The timeout as the `t` query parameter.
