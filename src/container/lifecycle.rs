@@ -254,14 +254,7 @@ impl Container {
                     })??
             }
         };
-        let body = response.into_inner();
-        Ok(ContainerExit {
-            status_code: body.status_code,
-            error: body
-                .error
-                .and_then(|error| error.message)
-                .filter(|message| !message.is_empty()),
-        })
+        Ok(ContainerExit::from(response.into_inner()))
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::models::ContainerWaitCondition;
+use crate::models::{ContainerWaitCondition, ContainerWaitResponse};
 use crate::{ApiVersion, Filters};
 
 /// A signal, by name (`"SIGTERM"`, `"TERM"`) or number (`15`), as `docker
@@ -212,6 +212,19 @@ pub struct ContainerExit {
     pub error: Option<String>,
 }
 
+impl From<ContainerWaitResponse> for ContainerExit {
+    /// The wait answer's status, and its error message unless empty.
+    fn from(answer: ContainerWaitResponse) -> Self {
+        ContainerExit {
+            status_code: answer.status_code,
+            error: answer
+                .error
+                .and_then(|error| error.message)
+                .filter(|message| !message.is_empty()),
+        }
+    }
+}
+
 impl ContainerExit {
     /// True when the status is 0 and the daemon reported no error.
     pub fn success(&self) -> bool {
@@ -315,6 +328,17 @@ pub struct PruneReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wait_answer_is_an_exit_with_its_message_unless_empty() {
+        let exit = |json: &str| {
+            ContainerExit::from(serde_json::from_str::<ContainerWaitResponse>(json).unwrap())
+        };
+        let plain = exit(r#"{"StatusCode": 3}"#);
+        assert_eq!((plain.status_code, plain.error), (3, None));
+        assert!(!exit(r#"{"StatusCode": 0, "Error": {"Message": "boom"}}"#).success());
+        assert!(exit(r#"{"StatusCode": 0, "Error": {"Message": ""}}"#).success());
+    }
 
     #[test]
     fn stop_timeout_is_whole_seconds() {

@@ -488,13 +488,7 @@ impl PendingExit {
             .map_err(|source| Error::transport(&self.host, Self::OPERATION, source))?;
         let answer: ContainerWaitResponse = serde_json::from_slice(&body)
             .map_err(|source| Error::decode(Self::OPERATION, &body, source))?;
-        Ok(ContainerExit {
-            status_code: answer.status_code,
-            error: answer
-                .error
-                .and_then(|error| error.message)
-                .filter(|message| !message.is_empty()),
-        })
+        Ok(ContainerExit::from(answer))
     }
 }
 

@@ -3,8 +3,10 @@
 
 use std::fmt::Display;
 
-use crate::container::options::{blkio_weight, bytes, cpu_set, invalid, nano_cpus_alone, reason};
-use crate::models::{ContainerUpdateBody, RestartPolicy as RawRestartPolicy};
+use crate::container::options::{
+    at_least, blkio_weight, bytes, cpu_set, invalid, nano_cpus_alone, reason, refuse_kernel_memory,
+};
+use crate::models::ContainerUpdateBody;
 use crate::options::{ByteSize, RestartPolicy};
 use crate::{Container, Result};
 
@@ -79,17 +81,11 @@ impl UpdateOptions {
 
     /// Check every value and build the request body.
     fn to_body(&self) -> Result<ContainerUpdateBody> {
-        if self.kernel_memory.is_some() {
-            return Err(invalid(
-                "kernel_memory",
-                "the Engine API removed KernelMemory in 1.42 and dockhand's request \
-                 model has no field for it",
-            ));
-        }
+        refuse_kernel_memory(&self.kernel_memory)?;
         nano_cpus_alone(self.nano_cpus, self.cpu_period, self.cpu_quota)?;
         let restart_policy = match &self.restart_policy {
             None => None,
-            Some(Ok(policy)) => Some(restart_model(*policy)),
+            Some(Ok(policy)) => Some(policy.to_model()),
             Some(Err(why)) => return Err(invalid("restart_policy", why)),
         };
         Ok(ContainerUpdateBody {
@@ -152,29 +148,6 @@ impl Container {
             .await?
             .into_inner();
         Ok(response.warnings.unwrap_or_default())
-    }
-}
-
-fn at_least(keyword: &str, value: Option<i64>, minimum: i64) -> Result<Option<i64>> {
-    match value {
-        Some(n) if n < minimum => Err(invalid(keyword, format!("{n} must be at least {minimum}"))),
-        _ => Ok(value),
-    }
-}
-
-/// The request's spelling of a restart policy.
-fn restart_model(policy: RestartPolicy) -> RawRestartPolicy {
-    let (name, count) = match policy {
-        RestartPolicy::No => ("no", None),
-        RestartPolicy::Always => ("always", None),
-        RestartPolicy::UnlessStopped => ("unless-stopped", None),
-        RestartPolicy::OnFailure {
-            maximum_retry_count,
-        } => ("on-failure", Some(i64::from(maximum_retry_count))),
-    };
-    RawRestartPolicy {
-        name: Some(name.to_owned()),
-        maximum_retry_count: count,
     }
 }
 
@@ -252,7 +225,7 @@ mod tests {
             (RestartPolicy::UnlessStopped, "unless-stopped", None),
             (RestartPolicy::on_failure(0), "on-failure", Some(0)),
         ] {
-            let model = restart_model(policy);
+            let model = policy.to_model();
             assert_eq!(model.name.as_deref(), Some(name));
             assert_eq!(model.maximum_retry_count, count);
         }

@@ -21,7 +21,8 @@ mod proxy;
 mod request;
 mod resources;
 pub(crate) use resources::{
-    blkio_weight, bytes, cpu_set, nano_cpus_alone, shared_resource_setters,
+    at_least, blkio_weight, bytes, cpu_set, nano_cpus_alone, refuse_kernel_memory,
+    shared_resource_setters,
 };
 mod restart;
 mod user;

@@ -299,16 +299,7 @@ impl ContainerOptions {
     }
 
     pub(super) fn apply_resources(&self, draft: &mut Draft) -> Result<()> {
-        if self.kernel_memory.is_some() {
-            return Err(invalid(
-                "kernel_memory",
-                format!(
-                    "the Engine API removed HostConfig.KernelMemory in 1.42 and dockhand's \
-                     request model has no field for it (the daemon speaks {})",
-                    draft.api
-                ),
-            ));
-        }
+        refuse_kernel_memory(&self.kernel_memory)?;
         nano_cpus_alone(self.nano_cpus, self.cpu_period, self.cpu_quota)?;
         let host = &mut draft.host;
         host.memory = bytes("mem_limit", &self.mem_limit, 0)?;
@@ -319,14 +310,14 @@ impl ContainerOptions {
         host.oom_kill_disable = self.oom_kill_disable;
         host.oom_score_adj = in_range("oom_score_adj", self.oom_score_adj, -1000, 1000)?;
         host.pids_limit = self.pids_limit;
-        host.cpu_count = in_range("cpu_count", self.cpu_count, 0, i64::MAX)?;
+        host.cpu_count = at_least("cpu_count", self.cpu_count, 0)?;
         host.cpu_percent = in_range("cpu_percent", self.cpu_percent, 0, 100)?;
-        host.cpu_period = in_range("cpu_period", self.cpu_period, 0, i64::MAX)?;
-        host.cpu_quota = in_range("cpu_quota", self.cpu_quota, -1, i64::MAX)?;
-        host.cpu_realtime_period = in_range("cpu_rt_period", self.cpu_rt_period, 0, i64::MAX)?;
-        host.cpu_realtime_runtime = in_range("cpu_rt_runtime", self.cpu_rt_runtime, -1, i64::MAX)?;
-        host.cpu_shares = in_range("cpu_shares", self.cpu_shares, 0, i64::MAX)?;
-        host.nano_cpus = in_range("nano_cpus", self.nano_cpus, 0, i64::MAX)?;
+        host.cpu_period = at_least("cpu_period", self.cpu_period, 0)?;
+        host.cpu_quota = at_least("cpu_quota", self.cpu_quota, -1)?;
+        host.cpu_realtime_period = at_least("cpu_rt_period", self.cpu_rt_period, 0)?;
+        host.cpu_realtime_runtime = at_least("cpu_rt_runtime", self.cpu_rt_runtime, -1)?;
+        host.cpu_shares = at_least("cpu_shares", self.cpu_shares, 0)?;
+        host.nano_cpus = at_least("nano_cpus", self.nano_cpus, 0)?;
         host.cpuset_cpus = cpu_set("cpuset_cpus", &self.cpuset_cpus)?;
         host.cpuset_mems = cpu_set("cpuset_mems", &self.cpuset_mems)?;
         host.blkio_weight = blkio_weight("blkio_weight", self.blkio_weight)?;
@@ -398,6 +389,27 @@ pub(crate) fn bytes(keyword: &str, size: &Option<ByteSize>, minimum: i64) -> Res
     Ok(Some(bytes))
 }
 
+/// `value` unless it is below `low`, which is an invalid argument naming
+/// `keyword`.
+pub(crate) fn at_least(keyword: &str, value: Option<i64>, low: i64) -> Result<Option<i64>> {
+    in_range(keyword, value, low, i64::MAX)
+}
+
+/// The refusal of a kernel memory limit, for create and update alike:
+/// the Engine API dropped it in 1.42 and the request models follow 1.55.
+pub(crate) fn refuse_kernel_memory(limit: &Option<ByteSize>) -> Result<()> {
+    match limit {
+        Some(_) => Err(invalid(
+            "kernel_memory",
+            "the Engine API removed KernelMemory in 1.42 (kernels no longer enforce it), \
+             so dockhand does not send it",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `value` unless it lies outside `low..=high` (`high` of `i64::MAX`: no
+/// upper bound), which is an invalid argument naming `keyword`.
 fn in_range(keyword: &str, value: Option<i64>, low: i64, high: i64) -> Result<Option<i64>> {
     match value {
         Some(n) if n < low || n > high => {

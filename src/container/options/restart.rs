@@ -54,7 +54,8 @@ impl RestartPolicy {
         }
     }
 
-    fn to_model(self) -> RawRestartPolicy {
+    /// The request's spelling: create's `HostConfig` and update's body.
+    pub(crate) fn to_model(self) -> RawRestartPolicy {
         let count = match self {
             RestartPolicy::OnFailure {
                 maximum_retry_count,
