@@ -4,8 +4,9 @@
 
 use futures_util::{Stream, TryStreamExt};
 
+use crate::image::new_image_name::repository_and_tag;
 use crate::image::Image;
-use crate::{models, stream, Container, Error, Reference, Result};
+use crate::{models, stream, Container, Error, Result};
 
 /// How a path changed in a container's filesystem, relative to its image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -191,32 +192,7 @@ impl CommitOptions {
     /// The `repo` and `tag` query values: the repository in its familiar
     /// form and the tag, split and checked before any request.
     fn target(&self) -> Result<(Option<String>, Option<String>)> {
-        let Some(repository) = &self.repository else {
-            if self.tag.is_some() {
-                return Err(Error::invalid("commit: a tag needs a repository"));
-            }
-            return Ok((None, None));
-        };
-        let reference = Reference::parse(repository)?;
-        if reference.digest().is_some() {
-            return Err(Error::invalid(format!(
-                "commit: cannot tag an image as {repository:?}: a repository has no digest"
-            )));
-        }
-        let tag = match (reference.tag(), &self.tag) {
-            (Some(_), Some(tag)) => {
-                return Err(Error::invalid(format!(
-                    "commit: repository {repository:?} has a tag and the tag {tag:?} was given too"
-                )))
-            }
-            (Some(tag), None) => tag.to_owned(),
-            (None, Some(tag)) => {
-                reference.with_tag(tag)?;
-                tag.clone()
-            }
-            (None, None) => "latest".to_owned(),
-        };
-        Ok((Some(reference.familiar_name()), Some(tag)))
+        repository_and_tag("commit", self.repository.as_deref(), self.tag.as_deref())
     }
 
     /// The `changes` query value. The daemon joins repeated values with
@@ -490,42 +466,6 @@ mod tests {
     fn commit_pauses_by_default() {
         assert!(&CommitOptions::new().pause);
         assert!(!CommitOptions::new().pause(false).pause);
-    }
-
-    #[test]
-    fn commit_targets_split_and_validate() {
-        let target = |options: &CommitOptions| options.target();
-        assert_eq!(target(&CommitOptions::new()).unwrap(), (None, None));
-        assert_eq!(
-            target(&CommitOptions::new().repository("team/app")).unwrap(),
-            (Some("team/app".into()), Some("latest".into()))
-        );
-        assert_eq!(
-            target(&CommitOptions::new().repository("localhost:5000/app:v1")).unwrap(),
-            (Some("localhost:5000/app".into()), Some("v1".into()))
-        );
-        assert_eq!(
-            target(
-                &CommitOptions::new()
-                    .repository("docker.io/library/app")
-                    .tag("v2")
-            )
-            .unwrap(),
-            (Some("app".into()), Some("v2".into()))
-        );
-        for bad in [
-            CommitOptions::new().tag("v1"),
-            CommitOptions::new().repository("app:v1").tag("v2"),
-            CommitOptions::new().repository("Upper"),
-            CommitOptions::new().repository("app").tag("-bad"),
-            CommitOptions::new().repository(format!("app@sha256:{}", "0".repeat(64))),
-        ] {
-            let err = target(&bad).unwrap_err();
-            assert!(
-                matches!(err, Error::InvalidArgument { .. }),
-                "{bad:?}: {err:?}"
-            );
-        }
     }
 
     #[test]

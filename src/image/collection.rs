@@ -7,11 +7,12 @@ use bytes::Bytes;
 use futures_util::{future, Stream, StreamExt, TryStreamExt};
 use tokio::io::AsyncRead;
 
+use super::new_image_name::repository_and_tag;
 use super::options::{
     ImageListOptions, ImageRemoveOptions, ImportOptions, PullOptions, PushOptions, RemovedImage,
 };
 use super::progress::{Message, PullProgress, PushProgress, PushResult};
-use super::reference::{check_tag, Reference, DEFAULT_TAG};
+use super::reference::{Reference, DEFAULT_TAG};
 use super::Image;
 use crate::auth::{classify_registry_error, CredentialSource, DockerConfig};
 use crate::transport::path::check_name;
@@ -486,7 +487,11 @@ impl Images {
 
     async fn import_body(&self, body: reqwest::Body, options: &ImportOptions) -> Result<Image> {
         const OPERATION: &str = "ImageCreate";
-        let (repository, tag) = import_target(options)?;
+        let (repository, tag) = repository_and_tag(
+            "import",
+            options.repository.as_deref(),
+            options.tag.as_deref(),
+        )?;
         let raw = self.docker.raw().await?;
         let changes = (!options.changes.is_empty()).then_some(&options.changes);
         let response = self
@@ -602,38 +607,6 @@ fn removed(item: models::ImageDeleteResponseItem) -> impl Iterator<Item = Remove
     untagged.into_iter().chain(deleted)
 }
 
-/// The `repo` and `tag` an import sends, validated: the repository may carry
-/// the tag, but not a digest, and not a tag twice.
-fn import_target(options: &ImportOptions) -> Result<(Option<String>, Option<String>)> {
-    if let Some(tag) = &options.tag {
-        check_tag(tag)
-            .map_err(|reason| Error::invalid(format!("invalid tag {tag:?}: {reason}")))?;
-    }
-    let Some(repository) = &options.repository else {
-        if options.tag.is_some() {
-            return Err(Error::invalid("an import tag needs a repository"));
-        }
-        return Ok((None, None));
-    };
-    let reference = Reference::parse(repository)?;
-    if reference.digest().is_some() {
-        return Err(Error::invalid(format!(
-            "cannot import as {reference}: a repository has no digest"
-        )));
-    }
-    let tag = match (reference.tag(), &options.tag) {
-        (Some(_), Some(_)) => {
-            return Err(Error::invalid(format!(
-                "import repository {repository:?} has a tag and a tag was given too"
-            )))
-        }
-        (Some(tag), None) => tag.to_owned(),
-        (None, Some(tag)) => tag.clone(),
-        (None, None) => DEFAULT_TAG.to_owned(),
-    };
-    Ok((Some(reference.familiar_name()), Some(tag)))
-}
-
 /// The registry's result from the text line `v1: digest: sha256:… size: 527`,
 /// for daemons that send no `aux` result.
 fn parse_push_summary(status: &str) -> Option<PushResult> {
@@ -649,42 +622,6 @@ fn parse_push_summary(status: &str) -> Option<PushResult> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn import_targets_split_and_validate() {
-        let target = |options: &ImportOptions| import_target(options);
-        assert_eq!(target(&ImportOptions::new()).unwrap(), (None, None));
-        assert_eq!(
-            target(&ImportOptions::new().repository("dockhand-test/busybox")).unwrap(),
-            (Some("dockhand-test/busybox".into()), Some("latest".into()))
-        );
-        assert_eq!(
-            target(&ImportOptions::new().repository("localhost:5000/a:v1")).unwrap(),
-            (Some("localhost:5000/a".into()), Some("v1".into()))
-        );
-        assert_eq!(
-            target(
-                &ImportOptions::new()
-                    .repository("docker.io/library/a")
-                    .tag("v2")
-            )
-            .unwrap(),
-            (Some("a".into()), Some("v2".into()))
-        );
-        for bad in [
-            ImportOptions::new().tag("v1"),
-            ImportOptions::new().repository("a:v1").tag("v2"),
-            ImportOptions::new().repository("Upper"),
-            ImportOptions::new().repository("a").tag("-bad"),
-            ImportOptions::new().repository(format!("a@sha256:{}", "0".repeat(64))),
-        ] {
-            let err = target(&bad).unwrap_err();
-            assert!(
-                matches!(err, Error::InvalidArgument { .. }),
-                "{bad:?}: {err:?}"
-            );
-        }
-    }
 
     #[test]
     fn removal_reports_keep_both_kinds_in_order() {

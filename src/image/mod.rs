@@ -6,6 +6,7 @@ mod build;
 pub use build::{BuildContext, BuildOptions, BuildProgress};
 mod collection;
 mod dockerignore;
+pub(crate) mod new_image_name;
 mod options;
 mod progress;
 pub(crate) mod reference;
