@@ -79,14 +79,7 @@ async fn create(docker: &Docker, options: &ContainerOptions) -> ContainerInspect
         .create(image, options)
         .await
         .expect("the daemon accepts the options");
-    docker
-        .raw()
-        .await
-        .unwrap()
-        .container_inspect(container.id(), None)
-        .await
-        .unwrap()
-        .into_inner()
+    common::raw_inspect(docker, container.id()).await
 }
 
 fn host_config(inspect: &ContainerInspectResponse) -> &HostConfig {
@@ -601,14 +594,7 @@ async fn a_mac_address_reaches_the_container_on_every_api() {
         .run_detached(image, &options)
         .await
         .expect("a container with a MAC address");
-    let inspect = docker
-        .raw()
-        .await
-        .unwrap()
-        .container_inspect(container.id(), None)
-        .await
-        .unwrap()
-        .into_inner();
+    let inspect = common::raw_inspect(&docker, container.id()).await;
     let networks = inspect
         .network_settings
         .and_then(|settings| settings.networks)

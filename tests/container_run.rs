@@ -15,17 +15,8 @@ fn options(label: &str, command: &str) -> ContainerOptions {
 
 /// How many containers carry this test's label (any state).
 async fn leftover(docker: &dockhand::Docker, label: &str) -> usize {
-    docker
-        .containers()
-        .list(
-            &ListOptions::new()
-                .all(true)
-                .sparse(true)
-                .filters(Filters::new().label(format!("{}={label}", common::TEST_LABEL))),
-        )
-        .await
-        .unwrap()
-        .len()
+    let label = format!("{}={label}", common::TEST_LABEL);
+    common::labelled_containers(docker, &label).await.len()
 }
 
 /// Remove whatever this test left behind.
@@ -226,14 +217,8 @@ async fn run_detached_returns_the_running_container() {
         .unwrap();
     assert_eq!(container.status(), ContainerStatus::Running);
     // As `docker run -d`: no stream is attached, `detach` given or not.
-    let config = docker
-        .raw()
+    let config = common::raw_inspect(&docker, container.id())
         .await
-        .unwrap()
-        .container_inspect(container.id(), None)
-        .await
-        .unwrap()
-        .into_inner()
         .config
         .expect("Config");
     assert_eq!(config.attach_stdout, Some(false), "{config:?}");

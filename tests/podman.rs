@@ -8,9 +8,7 @@
 
 mod common;
 
-use dockhand::{
-    ContainerOptions, Docker, Error, ExecOptions, Filters, ListOptions, LogsOptions, RemoveOptions,
-};
+use dockhand::{ContainerOptions, Docker, Error, ExecOptions, LogsOptions, RemoveOptions};
 
 /// A client for the tests' Podman, or `None` (and why) when there is none.
 async fn podman() -> Option<Docker> {
@@ -31,20 +29,6 @@ fn labelled(label: &str, command: &str) -> ContainerOptions {
     ContainerOptions::new()
         .command(command)
         .labels([label.to_owned()])
-}
-
-/// The test's containers that Podman still has.
-async fn remaining(docker: &Docker, label: &str) -> Vec<dockhand::Container> {
-    docker
-        .containers()
-        .list(
-            &ListOptions::new()
-                .all(true)
-                .sparse(true)
-                .filters(Filters::new().label(label)),
-        )
-        .await
-        .expect("listing the test's containers")
 }
 
 #[tokio::test]
@@ -112,7 +96,7 @@ async fn run_gives_output_and_exit_status_with_and_without_removal() {
         }
     }
     // Only the run without removal is left.
-    let left = remaining(&docker, &label).await;
+    let left = common::labelled_containers(&docker, &label).await;
     assert_eq!(left.len(), 1, "{left:?}");
     for container in left {
         container
@@ -152,7 +136,7 @@ async fn a_detached_container_logs_execs_lists_and_is_removed() {
         found.labels().get(common::TEST_LABEL).map(String::as_str),
         label.split_once('=').map(|(_, v)| v)
     );
-    let listed = remaining(&docker, &label).await;
+    let listed = common::labelled_containers(&docker, &label).await;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id(), container.id());
 

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use dockhand::{ContainerOptions, Error, Filters, ListOptions, RemoveOptions};
+use dockhand::{ContainerOptions, Error, RemoveOptions};
 use futures_util::{stream, StreamExt};
 
 /// The file descriptors this process holds.
@@ -74,16 +74,7 @@ async fn sixty_instant_runs_keep_their_output_exit_codes_and_removal() {
     }
 
     // The runs without removal remain, stopped; the others are gone.
-    let remaining = docker
-        .containers()
-        .list(
-            &ListOptions::new()
-                .all(true)
-                .sparse(true)
-                .filters(Filters::new().label(label.clone())),
-        )
-        .await
-        .unwrap();
+    let remaining = common::labelled_containers(&docker, &label).await;
     let kept = remaining.len();
     for container in remaining {
         container
@@ -91,16 +82,7 @@ async fn sixty_instant_runs_keep_their_output_exit_codes_and_removal() {
             .await
             .unwrap();
     }
-    let leftovers = docker
-        .containers()
-        .list(
-            &ListOptions::new()
-                .all(true)
-                .sparse(true)
-                .filters(Filters::new().label(label)),
-        )
-        .await
-        .unwrap();
+    let leftovers = common::labelled_containers(&docker, &label).await;
 
     eprintln!(
         "{RUNS} instant runs: {} lost, {kept} kept (without removal), {} left after clean-up",

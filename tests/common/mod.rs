@@ -79,3 +79,30 @@ pub async fn import_busybox(docker: &Docker) -> String {
     }
     reference
 }
+
+/// Every container (any state) with the label filter `label`
+/// (`key=value`), as summaries: what a test left on the daemon.
+pub async fn labelled_containers(docker: &Docker, label: &str) -> Vec<dockhand::Container> {
+    docker
+        .containers()
+        .list(
+            &dockhand::ListOptions::new()
+                .all(true)
+                .sparse(true)
+                .filters(dockhand::Filters::new().label(label)),
+        )
+        .await
+        .expect("listing the test's containers")
+}
+
+/// The daemon's full inspect of container `id`, through the raw client.
+pub async fn raw_inspect(docker: &Docker, id: &str) -> dockhand::models::ContainerInspectResponse {
+    docker
+        .raw()
+        .await
+        .unwrap()
+        .container_inspect(id, None)
+        .await
+        .unwrap_or_else(|err| panic!("inspecting {id}: {err}"))
+        .into_inner()
+}
