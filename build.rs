@@ -15,6 +15,12 @@ fn main() {
     let text = fs::read_to_string(SPEC).unwrap_or_else(|e| panic!("reading {SPEC}: {e}"));
     let spec: openapiv3::OpenAPI =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {SPEC}: {e}"));
+    // The spec's version is the newest the facade speaks
+    // (`ApiVersion::LATEST`): written down once, by the regen.
+    println!(
+        "cargo:rustc-env=DOCKHAND_SPEC_API_VERSION={}",
+        spec.info.version
+    );
 
     // Positional methods, one `Client` for all tags; the facade implements
     // `ClientHooks` itself (every request goes through its transport, which

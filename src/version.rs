@@ -29,12 +29,38 @@ impl ApiVersion {
     /// The oldest API version dockhand supports (Docker Engine 20.10).
     pub const MINIMUM: ApiVersion = ApiVersion::new(1, 41);
 
-    /// The API version of the bundled spec: the newest dockhand speaks.
-    pub const LATEST: ApiVersion = ApiVersion::new(1, 55);
+    /// The API version of the bundled spec: the newest dockhand speaks
+    /// (`info.version` of `spec/engine-api.json`, read by `build.rs`).
+    pub const LATEST: ApiVersion = ApiVersion::parse_const(env!("DOCKHAND_SPEC_API_VERSION"));
 
     /// Build a version from its parts.
     pub const fn new(major: u16, minor: u16) -> Self {
         ApiVersion { major, minor }
+    }
+
+    /// `MAJOR.MINOR` at compile time; anything else fails the build.
+    const fn parse_const(text: &str) -> ApiVersion {
+        let bytes = text.as_bytes();
+        let mut parts = [0u16; 2];
+        let (mut part, mut i, mut digits) = (0, 0, 0);
+        while i < bytes.len() {
+            match bytes[i] {
+                b'.' if part == 0 && digits > 0 => {
+                    part = 1;
+                    digits = 0;
+                }
+                digit @ b'0'..=b'9' => {
+                    parts[part] = parts[part] * 10 + (digit - b'0') as u16;
+                    digits += 1;
+                }
+                _ => panic!("the spec's API version is not MAJOR.MINOR"),
+            }
+            i += 1;
+        }
+        if part != 1 || digits == 0 {
+            panic!("the spec's API version is not MAJOR.MINOR");
+        }
+        ApiVersion::new(parts[0], parts[1])
     }
 
     /// The URL path prefix for this version, e.g. `/v1.41`.
@@ -86,6 +112,12 @@ mod tests {
         for bad in ["", "1", "1.x", "one.two", "1.41.2", "-1.2"] {
             assert!(bad.parse::<ApiVersion>().is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn the_compile_time_parser_reads_major_and_minor() {
+        assert_eq!(ApiVersion::parse_const("1.41"), ApiVersion::MINIMUM);
+        assert_eq!(ApiVersion::parse_const("2.105"), ApiVersion::new(2, 105));
     }
 
     #[test]

@@ -115,9 +115,10 @@ async fn the_wire_carries_origin_form_host_and_no_generated_version_header() {
     let (_dir, host, seen) = serve(|_| ok("{}"), usize::MAX);
     let transport = Transport::new(&host, &settings()).unwrap();
     let mut request = get("http://docker/v1.41/containers/json?all=true");
-    request
-        .headers_mut()
-        .insert(GENERATED_VERSION_HEADER, HeaderValue::from_static("1.55"));
+    request.headers_mut().insert(
+        GENERATED_VERSION_HEADER,
+        HeaderValue::from_str(&crate::ApiVersion::LATEST.to_string()).unwrap(),
+    );
     body_text(transport.send("Test", request).await.unwrap()).await;
     let heads = seen.heads.lock().unwrap();
     let head = heads[0].to_ascii_lowercase();
