@@ -3,7 +3,8 @@
 use futures_util::{StreamExt, TryStreamExt};
 
 use crate::container::container_segment;
-use crate::container::params::{ListOptions, PruneReport};
+use crate::container::params::ListOptions;
+use crate::container::reports::PruneReport;
 use crate::{Container, Credentials, Docker, DockerConfig, Filters, Images, Result};
 
 /// How many containers a full list inspects at once (and so how many

@@ -2,9 +2,8 @@
 //! unpause, remove, rename, resize, wait.
 
 use crate::container::container_segment;
-use crate::container::params::{
-    ContainerExit, KillOptions, RemoveOptions, StopOptions, WaitOptions,
-};
+use crate::container::params::{KillOptions, RemoveOptions, StopOptions, WaitOptions};
+use crate::container::reports::ContainerExit;
 use crate::{Container, Error, Result};
 
 impl Container {

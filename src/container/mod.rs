@@ -12,6 +12,7 @@ pub use options::{
 };
 mod params;
 mod ports;
+mod reports;
 pub use ports::PublishedPort;
 mod ready;
 pub use ready::{HttpCheck, LogLine, LogSource, Ready};
@@ -22,9 +23,9 @@ pub use collection::Containers;
 pub use exec::{Exec, ExecOptions, ExecOutput, ExecResult};
 pub use logs::{AttachOptions, LogTime, LogsOptions};
 pub use params::{
-    ContainerExit, KillOptions, ListOptions, PruneReport, RemoveOptions, Signal, StopOptions,
-    WaitCondition, WaitOptions,
+    KillOptions, ListOptions, RemoveOptions, Signal, StopOptions, WaitCondition, WaitOptions,
 };
+pub use reports::{ContainerExit, PruneReport};
 pub use state::{ContainerStatus, HealthStatus};
 
 mod archive;

@@ -17,7 +17,8 @@ use futures_util::future::{self, Either};
 use futures_util::{Stream, StreamExt};
 
 use crate::container::options::{ContainerOptions, CreateRequest};
-use crate::container::params::{ContainerExit, RemoveOptions, WaitCondition};
+use crate::container::params::{RemoveOptions, WaitCondition};
+use crate::container::reports::ContainerExit;
 use crate::models::{self, ContainerWaitResponse};
 use crate::stream::{self, OutputChunk, StreamKind};
 use crate::transport::ResponseBody;

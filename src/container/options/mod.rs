@@ -10,7 +10,7 @@ mod bytes;
 mod command;
 mod devices;
 mod health;
-mod host;
+mod host_config;
 mod kv;
 mod logging;
 mod mounts;
