@@ -270,6 +270,9 @@ impl Drop for Podman {
         if let Some(podman) = packages::find_program("podman") {
             remove_containers(&self.files, &podman);
         }
+        // c/storage mounts its overlay directory onto itself and leaves it
+        // mounted when the service ends; nothing of ours stays mounted.
+        unmount_storage(&self.files);
         delete_bridge();
         for file in [&self.files.pidfile, &self.files.socket] {
             let _ = fs::remove_file(file);
@@ -297,13 +300,7 @@ fn clear_leftovers(files: &Files, podman: &Path) -> Result<()> {
         remove_containers(files, podman);
     }
     let run_roots = [files.run_root.as_path(), files.libpod.as_path()];
-    for mount in mounts_below(&[&files.run_root, &files.libpod, &files.graph_root]) {
-        let _ = Command::new("umount")
-            .arg("--lazy")
-            .arg(&mount)
-            .stderr(Stdio::null())
-            .status();
-    }
+    unmount_storage(files);
     // Never delete through a mount that refused to go.
     if !mounts_below(&run_roots).is_empty() {
         bail!(
@@ -322,6 +319,17 @@ fn clear_leftovers(files: &Files, podman: &Path) -> Result<()> {
         let _ = fs::remove_file(file);
     }
     Ok(())
+}
+
+/// Lazily unmounts whatever is mounted below our storage and run roots.
+fn unmount_storage(files: &Files) {
+    for mount in mounts_below(&[&files.run_root, &files.libpod, &files.graph_root]) {
+        let _ = Command::new("umount")
+            .arg("--lazy")
+            .arg(&mount)
+            .stderr(Stdio::null())
+            .status();
+    }
 }
 
 /// `podman rm --all --force` in our storage; best effort.
