@@ -63,6 +63,18 @@ impl ApiVersion {
         ApiVersion::new(parts[0], parts[1])
     }
 
+    /// `Ok` when this (the daemon's) version is at least `minimum`, else an
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) naming
+    /// `what` needs it: `"what: requires API 1.44; the daemon speaks 1.41"`.
+    pub(crate) fn require(self, what: &str, minimum: ApiVersion) -> crate::Result<()> {
+        if self < minimum {
+            return Err(crate::Error::invalid(format!(
+                "{what}: requires API {minimum}; the daemon speaks {self}"
+            )));
+        }
+        Ok(())
+    }
+
     /// The URL path prefix for this version, e.g. `/v1.41`.
     pub(crate) fn path_prefix(self) -> String {
         format!("/v{self}")

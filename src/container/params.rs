@@ -97,12 +97,10 @@ impl StopOptions {
     /// The signal as the `signal` query parameter for a daemon of `api`.
     pub(crate) fn signal_for(&self, api: ApiVersion) -> crate::Result<Option<&str>> {
         const SIGNAL_API: ApiVersion = ApiVersion::new(1, 42);
-        match &self.signal {
-            Some(_) if api < SIGNAL_API => Err(crate::Error::invalid(format!(
-                "stop signal: requires API {SIGNAL_API}; the daemon speaks {api}"
-            ))),
-            signal => Ok(signal.as_ref().map(Signal::as_str)),
+        if self.signal.is_some() {
+            api.require("stop signal", SIGNAL_API)?;
         }
+        Ok(self.signal.as_ref().map(Signal::as_str))
     }
 
     /// The timeout as the `t` query parameter.

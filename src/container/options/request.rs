@@ -28,13 +28,7 @@ pub(super) struct Draft {
 impl Draft {
     /// Fail unless the daemon speaks at least `minimum`, naming what needs it.
     pub fn require(&self, what: &str, minimum: ApiVersion) -> Result<()> {
-        if self.api < minimum {
-            return Err(invalid(
-                what,
-                format!("requires API {minimum}; the daemon speaks {}", self.api),
-            ));
-        }
-        Ok(())
+        self.api.require(what, minimum)
     }
 }
 
