@@ -615,8 +615,8 @@ pub(crate) fn stop_leftover_shims(paths: &Paths) {
 /// The parent of `pid`, from `/proc/<pid>/stat`.
 fn parent_pid(pid: u32) -> Option<u32> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let (_, after_name) = stat.rsplit_once(')')?;
-    after_name.split_whitespace().nth(1)?.parse().ok()
+    let parent = stat_fields(&stat).nth(1)?.parse().ok();
+    parent
 }
 
 /// SIGTERM, up to [`STOP_TIMEOUT`] for the process to end, then SIGKILL.
@@ -675,8 +675,16 @@ pub(crate) fn pid_alive(pid: u32) -> bool {
 /// The state letter of a `/proc/<pid>/stat` line, which follows the command
 /// name in parentheses (itself free to hold spaces and parentheses).
 fn process_state(stat: &str) -> Option<char> {
-    let (_, after_name) = stat.rsplit_once(')')?;
-    after_name.trim_start().chars().next()
+    stat_fields(stat).next()?.chars().next()
+}
+
+/// The fields of a `/proc/<pid>/stat` line after the command name (which
+/// is in parentheses and may itself hold spaces and parentheses): state,
+/// parent pid, ….
+fn stat_fields(stat: &str) -> impl Iterator<Item = &str> {
+    stat.rsplit_once(')')
+        .map_or("", |(_, after_name)| after_name)
+        .split_whitespace()
 }
 
 /// Whether one of the process's arguments is `path` or lies below it.

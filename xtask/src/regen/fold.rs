@@ -123,13 +123,13 @@ pub fn fold(spec: &mut Value, target: ApiVersion, earlier: &[Earlier]) -> Result
             folded: &mut folded,
             wanted_refs: BTreeSet::new(),
         };
+        let no_schemas = Map::new();
         let old_schemas = old
             .document
             .pointer("/components/schemas")
             .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        for (name, old_schema) in &old_schemas {
+            .unwrap_or(&no_schemas);
+        for (name, old_schema) in old_schemas {
             if let Some(schema) = spec.pointer_mut(&format!("/components/schemas/{name}")) {
                 fold.schema(schema, old_schema, name);
             }
