@@ -270,7 +270,10 @@ impl DockerBuilder {
                     Some(store) => store.clone(),
                     None => ContextStore::from_vars(&|name: &str| std::env::var(name).ok())
                         .ok_or_else(|| {
-                            crate::Error::invalid("contexts need HOME or DOCKER_CONFIG to be set")
+                            crate::Error::invalid(
+                                "context",
+                                "contexts need HOME or DOCKER_CONFIG to be set",
+                            )
                         })?,
                 };
                 let endpoint = store.endpoint(name)?;

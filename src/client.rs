@@ -325,7 +325,7 @@ impl Docker {
         };
         let request = request
             .body(body)
-            .map_err(|e| Error::invalid(format!("{operation}: {e}")))?;
+            .map_err(|e| Error::invalid(operation, e.to_string()))?;
         let response = self
             .within_limit(operation, self.shared.transport.send(operation, request))
             .await?;
@@ -363,6 +363,22 @@ impl Docker {
             }
         })
         .await
+    }
+
+    /// Read a short answer's body to its end, so that the connection goes
+    /// back to the pool.
+    pub(crate) async fn drain(
+        &self,
+        operation: &'static str,
+        response: ResponseValue<progenitor_client::ByteStream>,
+    ) -> Result<()> {
+        use futures_util::TryStreamExt as _;
+        response
+            .into_inner()
+            .into_inner()
+            .try_for_each(|_| async { Ok(()) })
+            .await
+            .map_err(|source| Error::transport(self.shared.transport.host(), operation, source))
     }
 
     /// The settled version and its client; the first caller negotiates and

@@ -105,14 +105,14 @@ impl ContextStore {
             Ok(text) => text,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(err) => {
-                return Err(Error::invalid(format!(
-                    "cannot read {}: {err}",
-                    path.display()
-                )))
+                return Err(Error::invalid(
+                    "docker config",
+                    format!("cannot read {}: {err}", path.display()),
+                ))
             }
         };
         let config: ConfigFile = serde_json::from_slice(&text)
-            .map_err(|e| Error::invalid(format!("{}: {e}", path.display())))?;
+            .map_err(|e| Error::invalid("docker config", format!("{}: {e}", path.display())))?;
         Ok(config.current_context.filter(|name| !name.is_empty()))
     }
 
@@ -128,10 +128,10 @@ impl ContextStore {
                 })
             }
             Err(err) => {
-                return Err(Error::invalid(format!(
-                    "cannot read context {name:?} from {}: {err}",
-                    meta_path.display()
-                )))
+                return Err(Error::invalid(
+                    format!("context {name:?}"),
+                    format!("cannot read {}: {err}", meta_path.display()),
+                ))
             }
         };
         let meta = parse_meta(&meta_path, &text)?;
@@ -140,10 +140,10 @@ impl ContextStore {
             .and_then(|endpoint| endpoint.host.clone())
             .filter(|host| !host.is_empty())
             .ok_or_else(|| {
-                Error::invalid(format!(
-                    "context {name:?} ({}) has no docker endpoint host",
-                    meta_path.display()
-                ))
+                Error::invalid(
+                    format!("context {name:?}"),
+                    format!("{} has no docker endpoint host", meta_path.display()),
+                )
             })?;
         let tls_dir = self.tls_dir().join(digest(name)).join("docker");
         Ok(ContextEndpoint {
@@ -167,10 +167,10 @@ impl ContextStore {
             Ok(entries) => entries,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(contexts),
             Err(err) => {
-                return Err(Error::invalid(format!(
-                    "cannot read {}: {err}",
-                    self.meta_dir().display()
-                )))
+                return Err(Error::invalid(
+                    "context store",
+                    format!("cannot read {}: {err}", self.meta_dir().display()),
+                ))
             }
         };
         let mut named = Vec::new();
@@ -210,7 +210,8 @@ impl ContextStore {
 }
 
 fn parse_meta(path: &Path, text: &[u8]) -> Result<Meta> {
-    serde_json::from_slice(text).map_err(|e| Error::invalid(format!("{}: {e}", path.display())))
+    serde_json::from_slice(text)
+        .map_err(|e| Error::invalid("context", format!("{}: {e}", path.display())))
 }
 
 /// The store's directory name for a context: the hex SHA-256 of its name.

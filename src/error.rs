@@ -7,8 +7,11 @@
 //! match on a variant (or use a helper such as [`Error::is_not_found`])
 //! instead of parsing messages.
 
+mod classify;
 mod from_raw;
 
+pub(crate) use classify::classify_registry_error;
+pub use classify::Resource;
 pub use from_raw::DaemonMessage;
 pub(crate) use from_raw::{
     error_message, from_raw, from_status, location, FailedExchange, ERROR_BODY_LIMIT,
@@ -40,10 +43,13 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 #[non_exhaustive]
 pub enum Error {
     /// The daemon answered 404: the object (container, image, …) does not exist.
-    #[error("{operation}: not found: {message}")]
+    #[error("{operation}: {resource} not found: {message}")]
     NotFound {
         /// The operation that was attempted, e.g. `ContainerInspect`.
         operation: &'static str,
+        /// Which kind of object is missing: a `ContainerCreate` answers 404
+        /// for a missing image and for a missing network alike.
+        resource: Resource,
         /// The daemon's message, e.g. `No such container: web`.
         message: String,
     },
@@ -78,10 +84,13 @@ pub enum Error {
     },
 
     /// The caller's input was rejected before any request was sent.
-    #[error("invalid argument: {message}")]
+    #[error("invalid argument: {argument}: {reason}")]
     InvalidArgument {
-        /// What is wrong with the input, naming the value.
-        message: String,
+        /// The option, parameter or setting that was wrong, e.g. `mem_limit`
+        /// or `DOCKER_HOST`.
+        argument: String,
+        /// What is wrong with it, naming the value, e.g. `"64q" is not a byte size`.
+        reason: String,
     },
 
     /// A docker CLI context that does not exist was asked for
@@ -253,6 +262,34 @@ impl Error {
         matches!(self, Error::Transport { .. })
     }
 
+    /// True for [`Error::InvalidArgument`]: nothing was sent.
+    pub fn is_invalid_argument(&self) -> bool {
+        matches!(self, Error::InvalidArgument { .. })
+    }
+
+    /// True for [`Error::Timeout`].
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+
+    /// The kind of object an [`Error::NotFound`] says is missing.
+    ///
+    /// ```no_run
+    /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
+    /// use dockhand::Resource;
+    /// match docker.containers().get("web").await {
+    ///     Err(err) if err.missing() == Some(Resource::Container) => println!("no container web"),
+    ///     other => { other?; }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn missing(&self) -> Option<Resource> {
+        match self {
+            Error::NotFound { resource, .. } => Some(*resource),
+            _ => None,
+        }
+    }
+
     /// The HTTP status the daemon answered with, if the error came from a response.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -290,10 +327,23 @@ impl Error {
         self
     }
 
-    /// Build an [`Error::InvalidArgument`].
-    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+    /// Build an [`Error::InvalidArgument`]: `argument` names what was
+    /// wrong, `reason` says why.
+    pub(crate) fn invalid(argument: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::InvalidArgument {
-            message: message.into(),
+            argument: argument.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Build an [`Error::NotFound`], naming the kind of object from the
+    /// daemon's message or the operation.
+    pub(crate) fn not_found(operation: &'static str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Error::NotFound {
+            operation,
+            resource: Resource::of(operation, &message),
+            message,
         }
     }
 
@@ -308,6 +358,13 @@ impl Error {
             snippet: snippet(body),
             source: source.into(),
         }
+    }
+}
+
+/// For conversions that cannot fail (`TryFrom` of a type to itself).
+impl From<std::convert::Infallible> for Error {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
     }
 }
 

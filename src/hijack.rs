@@ -90,7 +90,7 @@ impl Docker {
         }
         let request = request
             .body(RequestBody::from(json_body.unwrap_or_default()))
-            .map_err(|e| Error::invalid(format!("{operation}: {e}")))?;
+            .map_err(|e| Error::invalid(operation, e.to_string()))?;
         let mut response = self
             .within_limit(operation, self.transport().upgrade(operation, request))
             .await?;

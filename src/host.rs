@@ -125,7 +125,7 @@ fn parse(value: &str) -> Result<DockerHost> {
     if trimmed.is_empty() {
         return Ok(DockerHost::default_unix());
     }
-    let invalid = |why: &str| Error::invalid(format!("DOCKER_HOST {value:?}: {why}"));
+    let invalid = |why: &str| Error::invalid("DOCKER_HOST", format!("{value:?}: {why}"));
     let (scheme, rest) = match trimmed.split_once("://") {
         Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
         None => ("tcp".to_owned(), trimmed),

@@ -87,7 +87,7 @@ pub use container::{
     RemoveOptions, Signal, StopOptions, TopOptions, UpdateOptions, WaitCondition, WaitOptions,
 };
 pub use context::{DockerContext, DEFAULT_CONTEXT};
-pub use error::{BoxError, Error, Result};
+pub use error::{BoxError, Error, Resource, Result};
 pub use events::{Event, EventAction, EventType, EventsOptions};
 pub use filters::Filters;
 pub use hijack::HijackedConnection;

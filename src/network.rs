@@ -235,10 +235,10 @@ impl IpamPool {
             if in_subnet(address, network, prefix) {
                 Ok(())
             } else {
-                Err(Error::invalid(format!(
-                    "IPAM {what} {address} is not inside subnet {}",
-                    self.subnet
-                )))
+                Err(Error::invalid(
+                    format!("IPAM {what}"),
+                    format!("{address} is not inside subnet {}", self.subnet),
+                ))
             }
         };
         if let Some(gateway) = &self.gateway {
@@ -248,16 +248,19 @@ impl IpamPool {
             let (start, range_prefix) = parse_cidr("ip_range", range)?;
             inside("ip_range", start)?;
             if range_prefix < prefix {
-                return Err(Error::invalid(format!(
-                    "IPAM ip_range {range} is larger than subnet {}",
-                    self.subnet
-                )));
+                return Err(Error::invalid(
+                    "IPAM ip_range",
+                    format!("{range} is larger than subnet {}", self.subnet),
+                ));
             }
         }
         for (name, address) in &self.aux_addresses {
             inside("aux_address", parse_ip("aux_address", address)?)?;
             if name.is_empty() {
-                return Err(Error::invalid("IPAM aux_address names must not be empty"));
+                return Err(Error::invalid(
+                    "IPAM aux_address",
+                    "names must not be empty",
+                ));
             }
         }
         Ok(models::IpamConfig {
@@ -377,7 +380,10 @@ impl NetworkCreateOptions {
         check_name("network", name)?;
         if let Some(driver) = &self.driver {
             if driver.is_empty() {
-                return Err(Error::invalid("network driver must not be empty"));
+                return Err(Error::invalid(
+                    "driver",
+                    "a network driver must not be empty",
+                ));
             }
         }
         let pools = self
@@ -495,12 +501,18 @@ impl ConnectOptions {
     fn to_endpoint(&self) -> Result<models::EndpointSettings> {
         if let Some(address) = &self.ipv4_address {
             address.parse::<Ipv4Addr>().map_err(|_| {
-                Error::invalid(format!("ipv4_address {address:?} is not an IPv4 address"))
+                Error::invalid(
+                    "ipv4_address",
+                    format!("{address:?} is not an IPv4 address"),
+                )
             })?;
         }
         if let Some(address) = &self.ipv6_address {
             address.parse::<Ipv6Addr>().map_err(|_| {
-                Error::invalid(format!("ipv6_address {address:?} is not an IPv6 address"))
+                Error::invalid(
+                    "ipv6_address",
+                    format!("{address:?} is not an IPv6 address"),
+                )
             })?;
         }
         let ipam = (self.ipv4_address.is_some() || self.ipv6_address.is_some()).then(|| {
@@ -706,16 +718,21 @@ impl Eq for Network {}
 
 /// An IP address, or an [`Error::InvalidArgument`] naming `what`.
 fn parse_ip(what: &str, text: &str) -> Result<IpAddr> {
-    text.parse()
-        .map_err(|_| Error::invalid(format!("IPAM {what} {text:?} is not an IP address")))
+    text.parse().map_err(|_| {
+        Error::invalid(
+            format!("IPAM {what}"),
+            format!("{text:?} is not an IP address"),
+        )
+    })
 }
 
 /// An address and prefix length in CIDR notation (`10.0.0.0/24`).
 fn parse_cidr(what: &str, text: &str) -> Result<(IpAddr, u8)> {
     let bad = || {
-        Error::invalid(format!(
-            "IPAM {what} {text:?} is not in CIDR notation (e.g. 10.10.0.0/24)"
-        ))
+        Error::invalid(
+            format!("IPAM {what}"),
+            format!("{text:?} is not in CIDR notation (e.g. 10.10.0.0/24)"),
+        )
     };
     let (address, prefix) = text.split_once('/').ok_or_else(bad)?;
     let address: IpAddr = address.parse().map_err(|_| bad())?;
@@ -750,7 +767,7 @@ mod tests {
 
     fn invalid<T: std::fmt::Debug>(result: Result<T>) -> String {
         match result {
-            Err(Error::InvalidArgument { message }) => message,
+            Err(err @ Error::InvalidArgument { .. }) => err.to_string(),
             other => panic!("expected InvalidArgument, got {other:?}"),
         }
     }

@@ -1,9 +1,8 @@
 //! Daemon-wide calls: ping, version, info.
 
-use futures_util::TryStreamExt;
 use reqwest::header::HeaderMap;
 
-use crate::{models, ApiVersion, Docker, Error, Result};
+use crate::{models, ApiVersion, Docker, Result};
 
 /// What the daemon's `/_ping` endpoint reports in its headers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,17 +77,7 @@ impl Docker {
             .call(OPERATION, self.unversioned().system_ping())
             .await?;
         let ping = Ping::from_headers(response.headers());
-        // Read the short body to the end so the connection returns to the pool.
-        response
-            .into_inner()
-            .into_inner()
-            .try_for_each(|_| async { Ok(()) })
-            .await
-            .map_err(|source| Error::Transport {
-                host: self.host().to_string(),
-                operation: OPERATION,
-                source: Box::new(source),
-            })?;
+        self.drain(OPERATION, response).await?;
         Ok(ping)
     }
 

@@ -68,9 +68,10 @@ impl ApiVersion {
     /// `what` needs it: `"what: requires API 1.44; the daemon speaks 1.41"`.
     pub(crate) fn require(self, what: &str, minimum: ApiVersion) -> crate::Result<()> {
         if self < minimum {
-            return Err(crate::Error::invalid(format!(
-                "{what}: requires API {minimum}; the daemon speaks {self}"
-            )));
+            return Err(crate::Error::invalid(
+                what,
+                format!("requires API {minimum}; the daemon speaks {self}"),
+            ));
         }
         Ok(())
     }
@@ -98,9 +99,10 @@ impl FromStr for ApiVersion {
             Some(ApiVersion::new(major.parse().ok()?, minor.parse().ok()?))
         });
         parsed.ok_or_else(|| {
-            Error::invalid(format!(
-                "API version {value:?}: expected MAJOR.MINOR, e.g. 1.41"
-            ))
+            Error::invalid(
+                "API version",
+                format!("{value:?}: expected MAJOR.MINOR, e.g. 1.41"),
+            )
         })
     }
 }

@@ -249,13 +249,17 @@ impl VolumeCreateOptions {
         if let Some(name) = &self.name {
             check_name("volume", name)?;
             if name.contains('/') {
-                return Err(Error::invalid(format!(
-                    "volume {name:?} must not contain `/`"
-                )));
+                return Err(Error::invalid(
+                    "name",
+                    format!("volume {name:?} must not contain `/`"),
+                ));
             }
         }
         if self.driver.as_deref() == Some("") {
-            return Err(Error::invalid("volume driver must not be empty"));
+            return Err(Error::invalid(
+                "driver",
+                "a volume driver must not be empty",
+            ));
         }
         let map = |map: &HashMap<String, String>| (!map.is_empty()).then(|| map.clone());
         Ok(models::VolumeCreateRequest {

@@ -50,8 +50,14 @@ async fn a_container_removed_between_list_and_inspect_is_not_found_or_skipped() 
     let containers = through_proxy.containers();
 
     match containers.list(&ListOptions::new().all(true)).await {
-        Err(Error::NotFound { operation, message }) => {
+        Err(Error::NotFound {
+            operation,
+            resource,
+            message,
+            ..
+        }) => {
             assert_eq!(operation, "ContainerInspect");
+            assert_eq!(resource, dockhand::Resource::Container);
             assert!(message.contains(&removed_id), "{message}");
         }
         other => panic!("a list naming a removed container gave {other:?}"),

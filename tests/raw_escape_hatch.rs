@@ -17,8 +17,14 @@ async fn raw_errors_become_typed_errors() {
     };
     assert!(error.is_not_found(), "{error:?}");
     match &error {
-        Error::NotFound { operation, message } => {
+        Error::NotFound {
+            operation,
+            resource,
+            message,
+            ..
+        } => {
             assert_eq!(*operation, "VolumeInspect");
+            assert_eq!(*resource, dockhand::Resource::Volume);
             assert!(message.contains(&missing), "{message}");
         }
         other => panic!("expected NotFound, got {other:?}"),

@@ -109,14 +109,14 @@ impl DockerConfig {
                 })
             }
             Err(err) => {
-                return Err(Error::invalid(format!(
-                    "cannot read the docker config {}: {err}",
-                    path.display()
-                )))
+                return Err(Error::invalid(
+                    "docker config",
+                    format!("cannot read {}: {err}", path.display()),
+                ))
             }
         };
         let mut config = Self::parse(&text).map_err(|reason| {
-            Error::invalid(format!("docker config {}: {reason}", path.display()))
+            Error::invalid("docker config", format!("{}: {reason}", path.display()))
         })?;
         config.path = Some(path);
         Ok(config)
@@ -136,7 +136,7 @@ impl DockerConfig {
     /// # Ok::<(), dockhand::Error>(())
     /// ```
     pub fn from_json(json: &str) -> Result<Self> {
-        Self::parse(json).map_err(|reason| Error::invalid(format!("docker config: {reason}")))
+        Self::parse(json).map_err(|reason| Error::invalid("docker config", reason))
     }
 
     /// Run credential helpers (`docker-credential-<name>`) from `dir`
@@ -183,9 +183,10 @@ impl DockerConfig {
                         Some(path) => format!(" (configured in {})", path.display()),
                         None => String::new(),
                     };
-                    Error::invalid(format!(
-                        "credential helper docker-credential-{helper} for {key}{source}: {reason}"
-                    ))
+                    Error::invalid(
+                        format!("credential helper docker-credential-{helper}"),
+                        format!("for {key}{source}: {reason}"),
+                    )
                 })?;
             if let Some(credentials) = found {
                 return Ok(Some(credentials));

@@ -30,7 +30,7 @@ use base64::Engine as _;
 use serde::Serialize;
 
 use crate::image::reference::DOCKER_HUB;
-use crate::{Error, Result};
+use crate::Result;
 
 /// The key under which the docker CLI stores Docker Hub's credentials, and
 /// the server address it asks credential helpers for.
@@ -264,103 +264,6 @@ pub(crate) fn is_docker_hub(host: &str) -> bool {
     )
 }
 
-impl Error {
-    /// True when a registry refused the request's credentials, or asked for
-    /// some and got none: a pull answered with `unauthorized: authentication
-    /// required` or `no basic auth credentials`, a push whose stream ended
-    /// with such an error, or an HTTP 401.
-    ///
-    /// ```no_run
-    /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
-    /// use dockhand::PullOptions;
-    /// match docker.images().pull("registry.example.com/private/app", &PullOptions::new()).await {
-    ///     Err(err) if err.is_unauthorized() => eprintln!("run `docker login registry.example.com`"),
-    ///     other => { other?; }
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn is_unauthorized(&self) -> bool {
-        match self {
-            Error::Unauthorized { .. } | Error::Api { status: 401, .. } => true,
-            Error::Api { message, .. } | Error::Stream { message, .. } => {
-                looks_unauthorized(message)
-            }
-            _ => false,
-        }
-    }
-}
-
-/// Turn a pull or push failure that reports refused credentials into
-/// [`Error::Unauthorized`] naming the registry, and one that the daemon
-/// reports inside the progress stream but answers with 404 elsewhere into
-/// [`Error::NotFound`]; other errors pass through.
-pub(crate) fn classify_registry_error(err: Error, registry: &str) -> Error {
-    match err {
-        Error::Stream { operation, message }
-            if !looks_unauthorized(&message) && looks_not_found(&message) =>
-        {
-            Error::NotFound { operation, message }
-        }
-        Error::Api {
-            operation, message, ..
-        }
-        | Error::Stream { operation, message }
-            if looks_unauthorized(&message) =>
-        {
-            Error::Unauthorized {
-                operation,
-                registry: registry.to_owned(),
-                message,
-            }
-        }
-        Error::Api {
-            operation,
-            status: 401,
-            message,
-        } => Error::Unauthorized {
-            operation,
-            registry: registry.to_owned(),
-            message,
-        },
-        other => other,
-    }
-}
-
-/// Whether a message the daemon sent mid-stream reports what it answers
-/// with 404 when it can say so before streaming: a push of a tag that is
-/// not local (every version streams that one), a missing repository, tag
-/// or digest, and a pulled image whose platform is not the one asked for
-/// (26.1 reports that mid-stream; the same mismatch on create is a 404).
-fn looks_not_found(message: &str) -> bool {
-    let message = message.to_ascii_lowercase();
-    [
-        "does not exist locally",
-        "manifest unknown",
-        "not found: manifest unknown",
-        "no such image",
-        "no matching manifest for",
-        "does not match the specified platform",
-    ]
-    .iter()
-    .any(|needle| message.contains(needle))
-        || (message.contains("repository") && message.contains("not found"))
-}
-
-/// Whether a daemon message reports a registry authentication failure. The
-/// daemon (20.10 and later) answers these with a 500 and the registry's
-/// error text, so the text is all there is to go on.
-fn looks_unauthorized(message: &str) -> bool {
-    let message = message.to_ascii_lowercase();
-    [
-        "unauthorized",
-        "no basic auth credentials",
-        "authentication required",
-        "denied: requested access to the resource is denied",
-    ]
-    .iter()
-    .any(|needle| message.contains(needle))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -474,58 +377,5 @@ mod tests {
             .unwrap();
         assert_eq!(hub.registry(), Some(DOCKER_HUB_AUTH_KEY));
         assert_eq!(source.resolve(None, "elsewhere:1").await.unwrap(), None);
-    }
-
-    #[test]
-    fn unauthorized_errors_are_recognised() {
-        let api = |status, message: &str| Error::Api {
-            operation: "ImageCreate",
-            status,
-            message: message.into(),
-        };
-        assert!(api(500, "unauthorized: authentication required").is_unauthorized());
-        assert!(api(
-            500,
-            "Head \"http://127.0.0.1:1/v2/x/manifests/v1\": no basic auth credentials"
-        )
-        .is_unauthorized());
-        assert!(api(401, "").is_unauthorized());
-        assert!(Error::Stream {
-            operation: "ImagePush",
-            message: "unauthorized: authentication required".into()
-        }
-        .is_unauthorized());
-        assert!(!api(500, "manifest unknown").is_unauthorized());
-        let stream = |message: &str| {
-            classify_registry_error(
-                Error::Stream {
-                    operation: "ImagePush",
-                    message: message.into(),
-                },
-                "localhost:5000",
-            )
-        };
-        for missing in [
-            "An image does not exist locally with the tag: localhost:5000/x",
-            "image with reference localhost:5000/x:v1 was found but does not match the \
-             specified platform: wanted linux/arm64, actual: linux/amd64",
-            "manifest for localhost:5000/x:v2 not found: manifest unknown: manifest unknown",
-            "no matching manifest for linux/arm64/v8 in the manifest list entries",
-            "repository localhost:5000/x not found: name unknown",
-        ] {
-            assert!(stream(missing).is_not_found(), "{missing}");
-        }
-        for other in [
-            "unauthorized: authentication required",
-            "blob upload unknown",
-            "received unexpected HTTP status: 500 Internal Server Error",
-        ] {
-            assert!(!stream(other).is_not_found(), "{other}");
-        }
-        assert!(!Error::NotFound {
-            operation: "ImageCreate",
-            message: "manifest unknown".into()
-        }
-        .is_unauthorized());
     }
 }

@@ -287,13 +287,13 @@ impl Container {
         match response {
             Ok(response) => PathStat::from_headers(OPERATION, response.headers()),
             // A HEAD answer has no body to carry the daemon's message.
-            Err(Error::NotFound { .. }) => Err(Error::NotFound {
-                operation: OPERATION,
-                message: format!(
+            Err(Error::NotFound { .. }) => Err(Error::not_found(
+                OPERATION,
+                format!(
                     "no path {path} in container {} (or no such container)",
                     self.id
                 ),
-            }),
+            )),
             Err(err) => Err(err),
         }
     }
@@ -363,6 +363,7 @@ impl Container {
 fn check_path(path: &str) -> Result<()> {
     if path.is_empty() {
         return Err(Error::invalid(
+            "path",
             "the path in the container must not be empty",
         ));
     }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use futures_util::{Stream, TryStreamExt};
+use futures_util::Stream;
 
 use crate::options::{Command, KeyValues};
 use crate::stream::{self, framing_from_headers, OutputChunk};
@@ -485,18 +485,7 @@ impl Container {
         const OPERATION: &str = "ExecStart";
         let exec = self.exec_create(command.into(), options).await?;
         let response = exec.start(options.tty, true).await?;
-        // Drain the (empty) body so the connection goes back to the pool.
-        let host = self.docker.host().to_string();
-        response
-            .into_inner()
-            .into_inner()
-            .try_for_each(|_| async { Ok(()) })
-            .await
-            .map_err(|source| crate::Error::Transport {
-                host,
-                operation: OPERATION,
-                source: Box::new(source),
-            })?;
+        self.docker.drain(OPERATION, response).await?;
         Ok(exec)
     }
 

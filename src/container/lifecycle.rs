@@ -187,7 +187,7 @@ impl Container {
     /// ```
     pub async fn rename(&self, name: &str) -> Result<()> {
         if name.is_empty() {
-            return Err(Error::invalid("rename: the new name must not be empty"));
+            return Err(Error::invalid("rename", "the new name must not be empty"));
         }
         let id = self.path_id()?;
         let raw = self.docker.raw().await?;

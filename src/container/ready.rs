@@ -156,7 +156,7 @@ impl LogLine {
     pub fn matching(pattern: &str) -> Result<Self> {
         regex_lite::Regex::new(pattern)
             .map(|regex| LogLine::with(Pattern::Regex(regex)))
-            .map_err(|err| Error::invalid(format!("log pattern {pattern:?}: {err}")))
+            .map_err(|err| Error::invalid("log pattern", format!("{pattern:?}: {err}")))
     }
 
     /// Which stream to look at (default: either).

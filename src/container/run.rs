@@ -22,7 +22,9 @@ use crate::container::reports::ContainerExit;
 use crate::models::{self, ContainerWaitResponse};
 use crate::stream::{self, OutputChunk, StreamKind};
 use crate::transport::ResponseBody;
-use crate::{AttachOptions, Container, Containers, Docker, Error, HijackedConnection, Result};
+use crate::{
+    AttachOptions, Container, Containers, Docker, Error, HijackedConnection, Resource, Result,
+};
 
 impl Containers {
     /// Create a container from `image` (`docker create`), pulling the image
@@ -70,7 +72,7 @@ impl Containers {
             )
         };
         let created = match create().await {
-            Err(err) if err.is_not_found() => {
+            Err(err) if err.missing() == Some(Resource::Image) => {
                 self.pulls
                     .pull_if_missing(
                         image,
@@ -291,7 +293,8 @@ impl Containers {
     )> {
         if options.run_detach() {
             return Err(Error::invalid(
-                "detach: run and run_stream read the output; use run_detached",
+                "detach",
+                "run and run_stream read the output; use run_detached",
             ));
         }
         let api = self.docker.api_version().await?;
@@ -481,7 +484,7 @@ impl PendingExit {
     async fn exit(&self) -> Result<ContainerExit> {
         let body = self.body.lock().await.take();
         let Some(body) = body else {
-            return Err(Error::invalid("the exit status is read once"));
+            return Err(Error::invalid("exit", "the exit status is read once"));
         };
         let (body, _) = body
             .read_up_to(WAIT_ANSWER_LIMIT)

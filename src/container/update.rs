@@ -1,8 +1,6 @@
 //! Changing a container's resource limits and restart policy in place
 //! (`docker update`).
 
-use std::fmt::Display;
-
 use crate::container::options::{
     at_least, blkio_weight, bytes, cpu_set, invalid, nano_cpus_alone, reason, refuse_kernel_memory,
 };
@@ -73,9 +71,9 @@ impl UpdateOptions {
     pub fn restart_policy<P>(mut self, policy: P) -> Self
     where
         P: TryInto<RestartPolicy>,
-        P::Error: Display,
+        P::Error: Into<crate::Error>,
     {
-        self.restart_policy = Some(policy.try_into().map_err(|err| reason(&err)));
+        self.restart_policy = Some(policy.try_into().map_err(reason));
         self
     }
 

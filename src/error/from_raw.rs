@@ -73,13 +73,9 @@ pub(crate) async fn from_raw<E: DaemonMessage>(
     operation: &'static str,
     host: &str,
 ) -> Error {
-    let transport = |source: reqwest::Error| Error::Transport {
-        host: host.to_owned(),
-        operation,
-        source: Box::new(source),
-    };
+    let transport = |source: reqwest::Error| Error::transport(host, operation, source);
     match raw {
-        RawError::InvalidRequest(message) => Error::invalid(message),
+        RawError::InvalidRequest(message) => Error::invalid(operation, message),
         RawError::ResponseBodyError(source) => match too_large(&source) {
             Some(limit) => Error::ResponseTooLarge { operation, limit },
             None => transport(source),
@@ -112,11 +108,7 @@ pub(crate) async fn from_raw<E: DaemonMessage>(
             // The hook made the body a JSON message (redirects included).
             by_status(operation, status, message_from_body(status, &body))
         }
-        RawError::Custom(message) => Error::Transport {
-            host: host.to_owned(),
-            operation,
-            source: message.into(),
-        },
+        RawError::Custom(message) => Error::transport(host, operation, message),
     }
 }
 
@@ -169,7 +161,7 @@ fn too_large(error: &(dyn std::error::Error + 'static)) -> Option<usize> {
 fn by_status(operation: &'static str, status: u16, message: String) -> Error {
     match status {
         304 => Error::NotModified { operation },
-        404 => Error::NotFound { operation, message },
+        404 => Error::not_found(operation, message),
         409 => Error::Conflict { operation, message },
         _ => Error::Api {
             operation,
@@ -240,7 +232,7 @@ mod tests {
         assert!(err.is_not_found(), "{err:?}");
         assert_eq!(
             err.to_string(),
-            "ContainerInspect: not found: No such container: web"
+            "ContainerInspect: container not found: No such container: web"
         );
     }
 

@@ -43,7 +43,10 @@ impl Images {
     ) -> Result<impl Stream<Item = Result<Bytes>> + Send + Unpin + 'static> {
         const OPERATION: &str = "ImageGetAll";
         if names.is_empty() {
-            return Err(Error::invalid("save needs at least one image name"));
+            return Err(Error::invalid(
+                "names",
+                "save needs at least one image name",
+            ));
         }
         let names = names
             .iter()

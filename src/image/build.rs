@@ -260,7 +260,9 @@ impl Images {
                 let dockerfile = dockerfile.to_owned();
                 let tar = tokio::task::spawn_blocking(move || tar_context(&dir, &dockerfile))
                     .await
-                    .map_err(|err| Error::invalid(format!("tarring the build context: {err}")))??;
+                    .map_err(|err| {
+                        Error::invalid("build context", format!("tarring it: {err}"))
+                    })??;
                 ArchiveBody::from(tar)
             }
         };
@@ -383,7 +385,7 @@ fn parse_step(text: &str) -> Option<BuildProgress> {
 /// the Dockerfile and `.dockerignore` themselves (the daemon needs them).
 fn tar_context(dir: &Path, dockerfile: &str) -> Result<Vec<u8>> {
     let unreadable = |path: &Path, err: std::io::Error| {
-        Error::invalid(format!("build context {}: {err}", path.display()))
+        Error::invalid("build context", format!("{}: {err}", path.display()))
     };
     let ignore = match std::fs::read_to_string(dir.join(".dockerignore")) {
         Ok(text) => DockerIgnore::parse(&text)?,

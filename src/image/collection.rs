@@ -14,7 +14,8 @@ use super::options::{
 use super::progress::{Message, PullProgress, PushProgress, PushResult};
 use super::reference::{Reference, DEFAULT_TAG};
 use super::Image;
-use crate::auth::{classify_registry_error, CredentialSource, DockerConfig};
+use crate::auth::{CredentialSource, DockerConfig};
+use crate::error::classify_registry_error;
 use crate::transport::path::check_name;
 use crate::{models, stream, Credentials, Docker, Error, Filters, PruneReport, Result};
 
@@ -325,9 +326,10 @@ impl Images {
         const OPERATION: &str = "ImagePush";
         let reference = Reference::parse(reference)?;
         if reference.digest().is_some() {
-            return Err(Error::invalid(format!(
-                "cannot push {reference}: push a tag, not a digest"
-            )));
+            return Err(Error::invalid(
+                "image",
+                format!("cannot push {reference}: push a tag, not a digest"),
+            ));
         }
         let auth = self
             .credentials
@@ -386,9 +388,10 @@ impl Images {
         let source = check_name("image", source)?;
         let target = Reference::parse(target)?;
         if target.digest().is_some() {
-            return Err(Error::invalid(format!(
-                "cannot tag as {target}: a tag target has no digest"
-            )));
+            return Err(Error::invalid(
+                "tag target",
+                format!("cannot tag as {target}: a tag target has no digest"),
+            ));
         }
         let raw = self.docker.raw().await?;
         self.docker

@@ -31,8 +31,9 @@ impl DockerIgnore {
             if cleaned.is_empty() {
                 continue;
             }
-            let regex = regex_lite::Regex::new(&to_regex(&cleaned))
-                .map_err(|err| Error::invalid(format!(".dockerignore pattern {line:?}: {err}")))?;
+            let regex = regex_lite::Regex::new(&to_regex(&cleaned)).map_err(|err| {
+                Error::invalid(".dockerignore", format!("pattern {line:?}: {err}"))
+            })?;
             patterns.push((regex, exception));
         }
         Ok(DockerIgnore { patterns })

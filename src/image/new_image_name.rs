@@ -15,25 +15,27 @@ pub(crate) fn repository_and_tag(
 ) -> Result<(Option<String>, Option<String>)> {
     if let Some(tag) = tag {
         check_tag(tag)
-            .map_err(|reason| Error::invalid(format!("{what}: invalid tag {tag:?}: {reason}")))?;
+            .map_err(|reason| Error::invalid(what, format!("invalid tag {tag:?}: {reason}")))?;
     }
     let Some(repository) = repository else {
         if tag.is_some() {
-            return Err(Error::invalid(format!("{what}: a tag needs a repository")));
+            return Err(Error::invalid(what, "a tag needs a repository"));
         }
         return Ok((None, None));
     };
     let reference = Reference::parse(repository)?;
     if reference.digest().is_some() {
-        return Err(Error::invalid(format!(
-            "{what}: cannot name an image {repository:?}: a repository has no digest"
-        )));
+        return Err(Error::invalid(
+            what,
+            format!("cannot name an image {repository:?}: a repository has no digest"),
+        ));
     }
     let tag = match (reference.tag(), tag) {
         (Some(_), Some(tag)) => {
-            return Err(Error::invalid(format!(
-                "{what}: repository {repository:?} has a tag and the tag {tag:?} was given too"
-            )))
+            return Err(Error::invalid(
+                what,
+                format!("repository {repository:?} has a tag and the tag {tag:?} was given too"),
+            ))
         }
         (Some(tag), None) | (None, Some(tag)) => tag.to_owned(),
         (None, None) => DEFAULT_TAG.to_owned(),

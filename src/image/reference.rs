@@ -78,9 +78,8 @@ impl Reference {
     /// # Errors
     /// [`Error::InvalidArgument`] saying what is wrong with `reference`.
     pub fn parse(reference: &str) -> Result<Reference> {
-        parse(reference).map_err(|reason| {
-            Error::invalid(format!("invalid image reference {reference:?}: {reason}"))
-        })
+        parse(reference)
+            .map_err(|reason| Error::invalid("image reference", format!("{reference:?}: {reason}")))
     }
 
     /// The registry: `docker.io` for Docker Hub, else the host with its
@@ -143,8 +142,7 @@ impl Reference {
     /// # Ok::<(), dockhand::Error>(())
     /// ```
     pub fn with_tag(&self, tag: &str) -> Result<Reference> {
-        check_tag(tag)
-            .map_err(|reason| Error::invalid(format!("invalid tag {tag:?}: {reason}")))?;
+        check_tag(tag).map_err(|reason| Error::invalid("tag", format!("{tag:?}: {reason}")))?;
         Ok(Reference {
             registry: self.registry.clone(),
             repository: self.repository.clone(),
@@ -596,11 +594,8 @@ mod tests {
             long_name.as_str(),
         ] {
             match Reference::parse(bad) {
-                Err(Error::InvalidArgument { message }) => {
-                    assert!(
-                        message.contains("invalid image reference"),
-                        "{bad}: {message}"
-                    )
+                Err(Error::InvalidArgument { argument, reason }) => {
+                    assert_eq!(argument, "image reference", "{bad}: {reason}")
                 }
                 other => panic!("{bad:?} should be invalid, got {other:?}"),
             }

@@ -189,11 +189,7 @@ impl StreamError {
     /// The crate error for this failure in `operation` against `host`.
     pub(crate) fn into_error(self, operation: &'static str, host: &str) -> Error {
         match self {
-            StreamError::Io(err) => Error::Transport {
-                host: host.to_owned(),
-                operation,
-                source: transport_source(err),
-            },
+            StreamError::Io(err) => Error::transport(host, operation, transport_source(err)),
             StreamError::Daemon(message) => Error::Stream { operation, message },
             StreamError::Malformed { snippet, reason } => {
                 Error::decode(operation, &snippet, reason)

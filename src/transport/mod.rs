@@ -143,7 +143,7 @@ impl Transport {
             ),
         };
         let authority = HeaderValue::from_str(&authority)
-            .map_err(|_| Error::invalid(format!("{host}: not a valid HTTP host")))?;
+            .map_err(|_| Error::invalid("DOCKER_HOST", format!("{host}: not a valid HTTP host")))?;
         Ok(Transport {
             shared: Arc::new(Shared {
                 host: host.to_string(),
@@ -230,7 +230,7 @@ impl Transport {
             .map_or("/", |target| target.as_str());
         let uri: Uri = format!("{}{target}", self.shared.path_prefix)
             .parse()
-            .map_err(|e| Error::invalid(format!("{operation}: request target: {e}")))?;
+            .map_err(|e| Error::invalid(operation, format!("request target: {e}")))?;
         *request.uri_mut() = uri;
         let headers = request.headers_mut();
         headers.remove(GENERATED_VERSION_HEADER);

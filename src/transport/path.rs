@@ -38,7 +38,7 @@ pub(crate) fn check_name<'a>(what: &str, value: &'a str) -> Result<&'a str> {
     } else {
         return Ok(value);
     };
-    Err(Error::invalid(format!("{what} {value:?} {problem}")))
+    Err(Error::invalid(what, format!("{value:?} {problem}")))
 }
 
 /// A versioned API path, built from literal parts and encoded values:

@@ -47,10 +47,10 @@ impl Pem {
                 text,
             })),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(err) => Err(Error::invalid(format!(
-                "cannot read TLS file {}: {err}",
-                path.display()
-            ))),
+            Err(err) => Err(Error::invalid(
+                "TLS file",
+                format!("cannot read {}: {err}", path.display()),
+            )),
         }
     }
 }
@@ -73,11 +73,14 @@ impl TlsSettings {
     /// are skipped, as the docker CLI skips them.
     pub(crate) fn load_dir(&mut self, dir: &Path, explicit: bool) -> Result<()> {
         let missing = |file: &str| {
-            Error::invalid(format!(
-                "TLS file {} does not exist (DOCKER_CERT_PATH / cert_path names {})",
-                dir.join(file).display(),
-                dir.display()
-            ))
+            Error::invalid(
+                "TLS file",
+                format!(
+                    "{} does not exist (DOCKER_CERT_PATH / cert_path names {})",
+                    dir.join(file).display(),
+                    dir.display()
+                ),
+            )
         };
         if self.ca.is_none() && self.verify {
             self.ca = Pem::read_if_present(&dir.join(CA_FILE))?;
@@ -104,7 +107,7 @@ impl TlsSettings {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
             .with_safe_default_protocol_versions()
-            .map_err(|e| Error::invalid(format!("TLS setup: {e}")))?;
+            .map_err(|e| Error::invalid("TLS setup", e.to_string()))?;
         let builder = if self.verify {
             builder.with_root_certificates(self.roots()?)
         } else {
@@ -117,11 +120,14 @@ impl TlsSettings {
             Some((cert, key)) => {
                 let chain = certificates(cert)?;
                 let key = PrivateKeyDer::from_pem_slice(&key.text).map_err(|e| {
-                    Error::invalid(format!("{}: no usable private key: {e}", key.origin))
+                    Error::invalid(
+                        key.origin.to_string(),
+                        format!("no usable private key: {e}"),
+                    )
                 })?;
                 builder
                     .with_client_auth_cert(chain, key)
-                    .map_err(|e| Error::invalid(format!("{}: {e}", cert.origin)))?
+                    .map_err(|e| Error::invalid(cert.origin.to_string(), e.to_string()))?
             }
         };
         Ok(Arc::new(config))
@@ -135,7 +141,7 @@ impl TlsSettings {
                 for cert in certificates(ca)? {
                     roots
                         .add(cert)
-                        .map_err(|e| Error::invalid(format!("{}: {e}", ca.origin)))?;
+                        .map_err(|e| Error::invalid(ca.origin.to_string(), e.to_string()))?;
                 }
             }
             None => {
@@ -143,6 +149,7 @@ impl TlsSettings {
                 roots.add_parsable_certificates(native.certs);
                 if roots.is_empty() {
                     return Err(Error::invalid(
+                        "TLS CA",
                         "TLS verification needs a CA: give ca.pem in DOCKER_CERT_PATH \
                          (none found, and the system has no CA certificates)",
                     ));
@@ -157,12 +164,12 @@ impl TlsSettings {
 fn certificates(pem: &Pem) -> Result<Vec<CertificateDer<'static>>> {
     let certs = CertificateDer::pem_slice_iter(&pem.text)
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| Error::invalid(format!("{}: {e}", pem.origin)))?;
+        .map_err(|e| Error::invalid(pem.origin.to_string(), e.to_string()))?;
     if certs.is_empty() {
-        return Err(Error::invalid(format!(
-            "{}: no certificate in it",
-            pem.origin
-        )));
+        return Err(Error::invalid(
+            pem.origin.to_string(),
+            "no certificate in it",
+        ));
     }
     Ok(certs)
 }
@@ -170,9 +177,10 @@ fn certificates(pem: &Pem) -> Result<Vec<CertificateDer<'static>>> {
 /// The name the daemon's certificate must carry: its host name or IP.
 pub(crate) fn server_name(host: &str) -> Result<ServerName<'static>> {
     ServerName::try_from(host.to_owned()).map_err(|e| {
-        Error::invalid(format!(
-            "{host:?} cannot be checked against a certificate: {e}"
-        ))
+        Error::invalid(
+            "TLS server name",
+            format!("{host:?} cannot be checked against a certificate: {e}"),
+        )
     })
 }
 

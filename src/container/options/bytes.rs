@@ -57,7 +57,9 @@ impl ByteSize {
     /// [`Error::InvalidArgument`] when the size was built from text that is
     /// not a byte size.
     pub fn bytes(&self) -> Result<i64> {
-        self.0.clone().map_err(Error::invalid)
+        self.0
+            .clone()
+            .map_err(|reason| Error::invalid("byte size", reason))
     }
 
     pub(super) fn parsed(&self) -> &Parsed<i64> {
@@ -78,7 +80,9 @@ impl FromStr for ByteSize {
     type Err = Error;
 
     fn from_str(text: &str) -> Result<Self> {
-        parse(text).map(ByteSize::new).map_err(Error::invalid)
+        parse(text)
+            .map(ByteSize::new)
+            .map_err(|reason| Error::invalid("byte size", reason))
     }
 }
 

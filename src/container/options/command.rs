@@ -34,7 +34,9 @@ impl Command {
     /// [`Error::InvalidArgument`] when the command was a string with an
     /// unbalanced quote or a trailing backslash.
     pub fn args(&self) -> Result<Vec<String>> {
-        self.0.clone().map_err(Error::invalid)
+        self.0
+            .clone()
+            .map_err(|reason| Error::invalid("command", reason))
     }
 
     pub(super) fn parsed(&self) -> &Parsed<Vec<String>> {

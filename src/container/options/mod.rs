@@ -55,16 +55,15 @@ pub(crate) type Parsed<T> = std::result::Result<T, String>;
 
 /// An [`Error::InvalidArgument`] naming the option.
 pub(crate) fn invalid(keyword: &str, detail: impl std::fmt::Display) -> Error {
-    Error::invalid(format!("{keyword}: {detail}"))
+    Error::invalid(keyword, detail.to_string())
 }
 
-/// Why a conversion failed, without the `invalid argument: ` prefix of an
-/// [`Error`] (the option's keyword comes first when it is reported).
-pub(crate) fn reason(err: impl std::fmt::Display) -> String {
-    let message = err.to_string();
-    match message.strip_prefix("invalid argument: ") {
-        Some(reason) => reason.to_owned(),
-        None => message,
+/// Why a conversion failed: the argument it names and its reason, to be
+/// reported under the option's keyword.
+pub(crate) fn reason(err: impl Into<Error>) -> String {
+    match err.into() {
+        Error::InvalidArgument { argument, reason } => format!("{argument}: {reason}"),
+        other => other.to_string(),
     }
 }
 

@@ -64,9 +64,10 @@ impl FromStr for Propagation {
         .into_iter()
         .find(|p| p.as_str() == text)
         .ok_or_else(|| {
-            Error::invalid(format!(
-                "propagation {text:?}: expected [r]private, [r]shared or [r]slave"
-            ))
+            Error::invalid(
+                "propagation",
+                format!("{text:?}: expected [r]private, [r]shared or [r]slave"),
+            )
         })
     }
 }

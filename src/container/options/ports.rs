@@ -47,9 +47,10 @@ impl FromStr for Protocol {
             "tcp" => Ok(Protocol::Tcp),
             "udp" => Ok(Protocol::Udp),
             "sctp" => Ok(Protocol::Sctp),
-            _ => Err(Error::invalid(format!(
-                "protocol {text:?}: expected tcp, udp or sctp"
-            ))),
+            _ => Err(Error::invalid(
+                "protocol",
+                format!("{text:?}: expected tcp, udp or sctp"),
+            )),
         }
     }
 }
@@ -62,7 +63,9 @@ pub struct ContainerPort(Parsed<(u16, Protocol)>);
 impl ContainerPort {
     /// The port and protocol, or the reason the value was refused.
     pub(crate) fn value(&self) -> Result<(u16, Protocol)> {
-        self.0.clone().map_err(Error::invalid)
+        self.0
+            .clone()
+            .map_err(|reason| Error::invalid("port", reason))
     }
 
     /// The API's key for the port, e.g. `8080/tcp`.

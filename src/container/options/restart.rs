@@ -96,15 +96,17 @@ impl FromStr for RestartPolicy {
             ("on-failure", Some(count)) => match count.parse() {
                 Ok(count) => RestartPolicy::on_failure(count),
                 Err(_) => {
-                    return Err(Error::invalid(format!(
-                        "restart policy {text:?}: the retry count must be a non-negative integer"
-                    )))
+                    return Err(Error::invalid(
+                        "restart policy",
+                        format!("{text:?}: the retry count must be a non-negative integer"),
+                    ))
                 }
             },
             _ => {
-                return Err(Error::invalid(format!(
-                    "restart policy {text:?}: expected no, always, unless-stopped or on-failure[:N]"
-                )))
+                return Err(Error::invalid(
+                    "restart policy",
+                    format!("{text:?}: expected no, always, unless-stopped or on-failure[:N]"),
+                ))
             }
         };
         Ok(policy)
@@ -134,7 +136,7 @@ impl ContainerOptions {
     pub fn restart_policy<P>(mut self, policy: P) -> Self
     where
         P: TryInto<RestartPolicy>,
-        P::Error: Display,
+        P::Error: Into<crate::Error>,
     {
         self.restart_policy = Some(policy.try_into().map_err(reason));
         self

@@ -112,8 +112,8 @@ mod tests {
 
     fn refused(options: ContainerOptions, image: &str, field: &str) {
         match options.to_request(image, ApiVersion::LATEST) {
-            Err(Error::InvalidArgument { message }) => {
-                assert!(message.starts_with(field), "{field}: {message}")
+            Err(Error::InvalidArgument { argument, reason }) => {
+                assert!(argument.starts_with(field), "{field}: {argument}: {reason}")
             }
             other => panic!("{field}: expected InvalidArgument, got {other:?}"),
         }
