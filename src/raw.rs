@@ -9,6 +9,11 @@
 //! endpoints an upgraded connection. Get a client bound to the negotiated API
 //! version from the facade rather than building one by hand.
 //!
+//! The operations no facade call uses are generated only with their cargo
+//! feature, which keeps the default build small: `swarm` (swarm, nodes,
+//! services, tasks, secrets, configs) and `plugins`. With
+//! `features = ["swarm"]`, `docker.raw().await?.swarm_inspect()` is there.
+//!
 //! The document is converted from the upstream Swagger definition by
 //! `cargo xtask regen`, which also patches the places where the upstream
 //! definition and the daemon disagree (see `spec/provenance.json`).

@@ -176,6 +176,9 @@ async fn a_detached_container_logs_execs_lists_and_is_removed() {
     assert!(docker.containers().get_opt(&name).await.unwrap().is_none());
 }
 
+// The raw swarm operations are generated with the `swarm` feature, which
+// `cargo xtask test` turns on (`--all-features`).
+#[cfg(feature = "swarm")]
 #[tokio::test]
 async fn an_endpoint_podman_lacks_is_a_typed_error_with_its_status() {
     let Some(docker) = podman().await else {

@@ -67,7 +67,10 @@ pub fn run(args: &[String]) -> Result<()> {
 
     let mut outcomes = Vec::new();
     let mut cmd = cargo();
-    cmd.current_dir(&root).args(["test", "--workspace"]);
+    // Every feature, so the raw operations gated behind `swarm` and
+    // `plugins` are compiled and their tests run too.
+    cmd.current_dir(&root)
+        .args(["test", "--workspace", "--all-features"]);
     no_fail_fast(&mut cmd, args);
     cmd.args(args);
     daemon.configure(&mut cmd);
@@ -80,7 +83,7 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     let label = format!("dockerd {} (main)", daemon.describe());
     eprintln!(
-        "xtask: running cargo test --workspace {} against {label}",
+        "xtask: running cargo test --workspace --all-features {} against {label}",
         args.join(" ")
     );
     outcomes.push(run_counted(cmd, label, true)?);
@@ -92,9 +95,10 @@ pub fn run(args: &[String]) -> Result<()> {
 
     for extra in &extras {
         let mut cmd = cargo();
-        // `--workspace` as in the first run: the same feature unification,
-        // so cargo builds nothing new.
-        cmd.current_dir(&root).args(["test", "--workspace"]);
+        // `--workspace --all-features` as in the first run: the same
+        // feature unification, so cargo builds nothing new.
+        cmd.current_dir(&root)
+            .args(["test", "--workspace", "--all-features"]);
         no_fail_fast(&mut cmd, args);
         if !args.iter().any(|arg| arg.starts_with("--test")) {
             cmd.args(["--test", "*"]);
