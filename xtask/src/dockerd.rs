@@ -585,22 +585,8 @@ pub(crate) fn stop_leftover_containerd(paths: &Paths) {
 /// containers (they name its exec root in their `-address`), and the
 /// container processes below them: nothing else would ever end them.
 pub(crate) fn stop_leftover_shims(paths: &Paths) {
-    let Ok(entries) = fs::read_dir("/proc") else {
-        return;
-    };
-    let pids: Vec<u32> = entries
-        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
-        .collect();
-    let shims: Vec<u32> = pids
-        .iter()
-        .copied()
-        .filter(|&pid| {
-            fs::read_to_string(format!("/proc/{pid}/comm"))
-                .is_ok_and(|comm| comm.starts_with("containerd-shim"))
-                && cmdline_mentions(pid, &paths.exec)
-        })
-        .collect();
-    for &shim in &shims {
+    let pids = all_pids();
+    for shim in processes_named("containerd-shim", &paths.exec) {
         // Its children are the containers' first processes; killing those
         // ends their containers (a pid namespace ends with its init).
         for &pid in &pids {
@@ -610,6 +596,28 @@ pub(crate) fn stop_leftover_shims(paths: &Paths) {
         }
         stop_process("containerd shim", shim, || pid_alive(shim));
     }
+}
+
+/// Every process id in `/proc`.
+fn all_pids() -> Vec<u32> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+        .collect()
+}
+
+/// The processes whose name (`comm`) starts with `name` and whose command
+/// line has an argument below `path`: ours, not another checkout's.
+pub(crate) fn processes_named(name: &str, path: &Path) -> Vec<u32> {
+    all_pids()
+        .into_iter()
+        .filter(|&pid| {
+            fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.starts_with(name))
+                && cmdline_mentions(pid, path)
+        })
+        .collect()
 }
 
 /// The parent of `pid`, from `/proc/<pid>/stat`.
@@ -650,7 +658,7 @@ fn wait_while(timeout: Duration, alive: &mut impl FnMut() -> bool) -> bool {
     true
 }
 
-fn signal(pid: u32, signal: &str) {
+pub(crate) fn signal(pid: u32, signal: &str) {
     // The shell's builtin kill: std sends only SIGKILL, and only to its own
     // children, while procps' kill binary is missing from minimal systems.
     let _ = Command::new("sh")

@@ -270,6 +270,7 @@ impl Drop for Podman {
         if let Some(podman) = packages::find_program("podman") {
             remove_containers(&self.files, &podman);
         }
+        stop_conmons(&self.files);
         // c/storage mounts its overlay directory onto itself and leaves it
         // mounted when the service ends; nothing of ours stays mounted.
         unmount_storage(&self.files);
@@ -300,6 +301,7 @@ fn clear_leftovers(files: &Files, podman: &Path) -> Result<()> {
         remove_containers(files, podman);
     }
     let run_roots = [files.run_root.as_path(), files.libpod.as_path()];
+    stop_conmons(files);
     unmount_storage(files);
     // Never delete through a mount that refused to go.
     if !mounts_below(&run_roots).is_empty() {
@@ -319,6 +321,21 @@ fn clear_leftovers(files: &Files, podman: &Path) -> Result<()> {
         let _ = fs::remove_file(file);
     }
     Ok(())
+}
+
+/// Kills the conmons left in our storage. An exec session's conmon outlives
+/// its container by its `--exit-delay` (300 s) and then runs `podman
+/// container cleanup`, which mounts the storage again: minutes after the
+/// run, and even after the checkout's next run started. Killed, it runs
+/// nothing.
+fn stop_conmons(files: &Files) {
+    for pid in dockerd::processes_named("conmon", &files.graph_root) {
+        dockerd::signal(pid, "KILL");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while dockerd::pid_alive(pid) && Instant::now() < deadline {
+            sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 /// Lazily unmounts whatever is mounted below our storage and run roots.
