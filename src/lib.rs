@@ -97,9 +97,7 @@ pub use image::{
     ImportOptions, LayerPhase, LayerProgress, PullOptions, PullProgress, PushOptions, PushProgress,
     PushResult, Reference, RemovedImage,
 };
-pub use network::{
-    ConnectOptions, ContainerRef, IpamPool, Network, NetworkCreateOptions, Networks,
-};
+pub use network::{ContainerRef, IpamPool, Network, NetworkCreateOptions, Networks};
 pub use stream::{OutputChunk, StreamKind};
 pub use system::Ping;
 pub use version::ApiVersion;

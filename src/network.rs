@@ -2,11 +2,12 @@
 //! listing and pruning networks, and connecting containers to them.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
 use futures_util::{StreamExt, TryStreamExt};
 
 use crate::container::container_segment;
+use crate::options::EndpointConfig;
 use crate::transport::path::check_name;
 use crate::{models, Container, Docker, Error, Filters, Result};
 
@@ -440,97 +441,6 @@ impl<'a> From<&'a Container> for ContainerRef<'a> {
     }
 }
 
-/// How [`Network::connect`] attaches a container (docker-py's
-/// `network.connect` keywords).
-///
-/// ```
-/// use dockhand::ConnectOptions;
-/// let options = ConnectOptions::new()
-///     .aliases(["db", "postgres"])
-///     .ipv4_address("10.99.0.10");
-/// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ConnectOptions {
-    aliases: Vec<String>,
-    ipv4_address: Option<String>,
-    ipv6_address: Option<String>,
-    links: Vec<String>,
-}
-
-impl ConnectOptions {
-    /// No options: an address the daemon picks, no aliases.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Names other containers on the network can reach this one by,
-    /// added to those given before.
-    pub fn aliases<I>(mut self, aliases: I) -> Self
-    where
-        I: IntoIterator,
-        I::Item: Into<String>,
-    {
-        self.aliases.extend(aliases.into_iter().map(Into::into));
-        self
-    }
-
-    /// A fixed IPv4 address, inside one of the network's (user-configured)
-    /// subnets.
-    pub fn ipv4_address(mut self, address: impl Into<String>) -> Self {
-        self.ipv4_address = Some(address.into());
-        self
-    }
-
-    /// A fixed IPv6 address, inside one of the network's subnets.
-    pub fn ipv6_address(mut self, address: impl Into<String>) -> Self {
-        self.ipv6_address = Some(address.into());
-        self
-    }
-
-    /// Legacy links (`container:alias`), added to those given before.
-    pub fn links<I>(mut self, links: I) -> Self
-    where
-        I: IntoIterator,
-        I::Item: Into<String>,
-    {
-        self.links.extend(links.into_iter().map(Into::into));
-        self
-    }
-
-    /// The endpoint settings, after checking the addresses.
-    fn to_endpoint(&self) -> Result<models::EndpointSettings> {
-        if let Some(address) = &self.ipv4_address {
-            address.parse::<Ipv4Addr>().map_err(|_| {
-                Error::invalid(
-                    "ipv4_address",
-                    format!("{address:?} is not an IPv4 address"),
-                )
-            })?;
-        }
-        if let Some(address) = &self.ipv6_address {
-            address.parse::<Ipv6Addr>().map_err(|_| {
-                Error::invalid(
-                    "ipv6_address",
-                    format!("{address:?} is not an IPv6 address"),
-                )
-            })?;
-        }
-        let ipam = (self.ipv4_address.is_some() || self.ipv6_address.is_some()).then(|| {
-            models::EndpointIpamConfigInner {
-                i_pv4_address: self.ipv4_address.clone(),
-                i_pv6_address: self.ipv6_address.clone(),
-                link_local_i_ps: None,
-            }
-        });
-        Ok(models::EndpointSettings {
-            aliases: (!self.aliases.is_empty()).then(|| self.aliases.clone()),
-            links: (!self.links.is_empty()).then(|| self.links.clone()),
-            ipam_config: ipam.map(|inner| models::EndpointIpamConfig(Some(inner))),
-            ..Default::default()
-        })
-    }
-}
-
 /// A network handle names its network by id, so that
 /// [`ContainerOptions::network`](crate::ContainerOptions::network) takes it.
 impl From<&Network> for String {
@@ -613,23 +523,24 @@ impl Network {
     ///
     /// ```no_run
     /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
-    /// use dockhand::ConnectOptions;
+    /// use dockhand::options::EndpointConfig;
     /// let network = docker.networks().get("backend").await?;
     /// network
-    ///     .connect("web", &ConnectOptions::new().aliases(["api"]))
+    ///     .connect("web", &EndpointConfig::new().aliases(["api"]))
     ///     .await?;
     /// # Ok(()) }
     /// ```
     pub async fn connect<'a>(
         &self,
         container: impl Into<ContainerRef<'a>>,
-        options: &ConnectOptions,
+        endpoint: &EndpointConfig,
     ) -> Result<()> {
         let container = container_segment(container.into().0)?;
         let id = self.segment()?;
+        let api = self.docker.api_version().await?;
         let body = models::NetworkConnectRequest {
             container: container.to_owned(),
-            endpoint_config: Some(options.to_endpoint()?),
+            endpoint_config: Some(endpoint.to_model("endpoint", api)?),
         };
         let raw = self.docker.raw().await?;
         self.docker
@@ -846,17 +757,20 @@ mod tests {
 
     #[test]
     fn connect_options_map_to_endpoint_settings() {
-        let endpoint = ConnectOptions::new()
-            .aliases(["db"])
-            .ipv4_address("10.99.0.10")
-            .to_endpoint()
-            .unwrap();
+        let to_model =
+            |endpoint: EndpointConfig| endpoint.to_model("endpoint", crate::ApiVersion::LATEST);
+        let endpoint = to_model(
+            EndpointConfig::new()
+                .aliases(["db"])
+                .ipv4_address("10.99.0.10"),
+        )
+        .unwrap();
         let json = serde_json::to_value(&endpoint).unwrap();
         assert_eq!(json["Aliases"], serde_json::json!(["db"]));
         assert_eq!(json["IPAMConfig"]["IPv4Address"], "10.99.0.10");
         assert!(json["IPAMConfig"].get("IPv6Address").is_none());
-        invalid(ConnectOptions::new().ipv4_address("fd00::1").to_endpoint());
-        invalid(ConnectOptions::new().ipv6_address("10.0.0.1").to_endpoint());
+        invalid(to_model(EndpointConfig::new().ipv4_address("fd00::1")));
+        invalid(to_model(EndpointConfig::new().ipv6_address("10.0.0.1")));
     }
 
     #[tokio::test]
@@ -878,7 +792,7 @@ mod tests {
                 },
             };
             invalid(network.remove().await);
-            invalid(network.connect("web", &ConnectOptions::new()).await);
+            invalid(network.connect("web", &EndpointConfig::new()).await);
             invalid(network.disconnect("web", true).await);
             invalid(network.reload().await);
         }
@@ -889,6 +803,6 @@ mod tests {
                 ..Default::default()
             },
         };
-        invalid(network.connect("..", &ConnectOptions::new()).await);
+        invalid(network.connect("..", &EndpointConfig::new()).await);
     }
 }

@@ -6,10 +6,10 @@ mod common;
 
 use std::collections::HashMap;
 
-use dockhand::options::VolumeBind;
+use dockhand::options::{EndpointConfig, VolumeBind};
 use dockhand::{
-    ApiVersion, ConnectOptions, ContainerAttrs, ContainerOptions, Docker, Error, ExecOptions,
-    Filters, IpamPool, ListOptions, NetworkCreateOptions, RemoveOptions, VolumeCreateOptions,
+    ApiVersion, ContainerAttrs, ContainerOptions, Docker, Error, ExecOptions, Filters, IpamPool,
+    ListOptions, NetworkCreateOptions, RemoveOptions, VolumeCreateOptions,
 };
 
 /// Removes, when dropped (also while a failed test unwinds), every
@@ -130,7 +130,7 @@ async fn network_create_get_list_connect_disconnect_remove() {
     network
         .connect(
             &container,
-            &ConnectOptions::new().aliases(["db"]).ipv4_address(&fixed),
+            &EndpointConfig::new().aliases(["db"]).ipv4_address(&fixed),
         )
         .await
         .expect("connected");

@@ -157,24 +157,32 @@ impl EndpointConfig {
         self
     }
 
-    fn to_model(&self, network: &str, draft: &Draft) -> Result<EndpointSettings> {
-        let keyword = format!("networking_config[{network:?}]");
-        for (label, address) in [
-            ("ipv4_address", &self.ipv4_address),
-            ("ipv6_address", &self.ipv6_address),
+    /// Check the settings and build the API's form for a daemon speaking
+    /// `api`; errors name the setting under `keyword`.
+    pub(crate) fn to_model(&self, keyword: &str, api: ApiVersion) -> Result<EndpointSettings> {
+        for (label, address, v6) in [
+            ("ipv4_address", &self.ipv4_address, false),
+            ("ipv6_address", &self.ipv6_address, true),
         ] {
             if let Some(address) = address {
-                check_ip(&format!("{keyword} {label}"), address)?;
+                let ip = check_ip(&format!("{keyword} {label}"), address)?;
+                if ip.is_ipv6() != v6 {
+                    let family = if v6 { "IPv6" } else { "IPv4" };
+                    return Err(invalid(
+                        &format!("{keyword} {label}"),
+                        format!("{address:?} is not an {family} address"),
+                    ));
+                }
             }
         }
         for address in self.link_local_ips.iter().flatten() {
             check_ip(&format!("{keyword} link_local_ips"), address)?;
         }
         if self.mac_address.is_some() {
-            draft.require(&format!("{keyword} mac_address"), ENDPOINTS_API)?;
+            api.require(&format!("{keyword} mac_address"), ENDPOINTS_API)?;
         }
         if self.gw_priority.is_some() {
-            draft.require(&format!("{keyword} gw_priority"), ApiVersion::new(1, 48))?;
+            api.require(&format!("{keyword} gw_priority"), ApiVersion::new(1, 48))?;
         }
         let ipam = (self.ipv4_address.is_some()
             || self.ipv6_address.is_some()
@@ -207,10 +215,9 @@ impl EndpointConfig {
     }
 }
 
-fn check_ip(keyword: &str, address: &str) -> Result<()> {
+fn check_ip(keyword: &str, address: &str) -> Result<IpAddr> {
     address
         .parse::<IpAddr>()
-        .map(drop)
         .map_err(|_| invalid(keyword, format!("{address:?} is not an IP address")))
 }
 
@@ -443,7 +450,8 @@ impl ContainerOptions {
             )?;
         }
         for (name, config) in configs {
-            endpoints.insert(name.clone(), config.to_model(name, draft)?);
+            let keyword = format!("networking_config[{name:?}]");
+            endpoints.insert(name.clone(), config.to_model(&keyword, draft.api)?);
         }
         Ok(endpoints)
     }
