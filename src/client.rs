@@ -365,6 +365,22 @@ impl Docker {
         .await
     }
 
+    /// Send one operation of the generated client bound to the negotiated
+    /// version and take its answer's body: `request` makes the call, e.g.
+    /// `|raw| raw.volume_inspect(name)`.
+    pub(crate) async fn fetch<'a, T, E, Answer>(
+        &'a self,
+        operation: &'static str,
+        request: impl FnOnce(&'a raw::Client) -> Answer,
+    ) -> Result<T>
+    where
+        E: DaemonMessage,
+        Answer: Future<Output = std::result::Result<ResponseValue<T>, RawError<E>>>,
+    {
+        let raw = self.raw().await?;
+        Ok(self.call(operation, request(raw)).await?.into_inner())
+    }
+
     /// Read a short answer's body to its end, so that the connection goes
     /// back to the pool.
     pub(crate) async fn drain(

@@ -361,6 +361,16 @@ impl Error {
     }
 }
 
+/// A lookup's answer with "not found" as `None`: the `get_opt` of every
+/// collection.
+pub(crate) fn found<T>(result: Result<T>) -> Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(err) if err.is_not_found() => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
 /// For conversions that cannot fail (`TryFrom` of a type to itself).
 impl From<std::convert::Infallible> for Error {
     fn from(never: std::convert::Infallible) -> Self {

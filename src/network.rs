@@ -60,12 +60,10 @@ impl Networks {
     /// ```
     pub async fn create(&self, name: &str, options: &NetworkCreateOptions) -> Result<Network> {
         let body = options.to_request(name)?;
-        let raw = self.docker.raw().await?;
         let created = self
             .docker
-            .call("NetworkCreate", raw.network_create(&body))
-            .await?
-            .into_inner();
+            .fetch("NetworkCreate", |raw| raw.network_create(&body))
+            .await?;
         if !created.warning.is_empty() {
             tracing::warn!(network = name, warning = %created.warning, "network created with a warning");
         }
@@ -87,12 +85,10 @@ impl Networks {
     /// ```
     pub async fn get(&self, id_or_name: &str) -> Result<Network> {
         let id = check_name("network", id_or_name)?;
-        let raw = self.docker.raw().await?;
         let attrs = self
             .docker
-            .call("NetworkInspect", raw.network_inspect(id, None, None))
-            .await?
-            .into_inner();
+            .fetch("NetworkInspect", |raw| raw.network_inspect(id, None, None))
+            .await?;
         Ok(Network {
             docker: self.docker.clone(),
             attrs,
@@ -112,11 +108,7 @@ impl Networks {
     /// # Ok(()) }
     /// ```
     pub async fn get_opt(&self, id_or_name: &str) -> Result<Option<Network>> {
-        match self.get(id_or_name).await {
-            Ok(network) => Ok(Some(network)),
-            Err(err) if err.is_not_found() => Ok(None),
-            Err(err) => Err(err),
-        }
+        crate::error::found(self.get(id_or_name).await)
     }
 
     /// List networks (`docker network ls`) matching `filters` (`name`,
@@ -136,13 +128,11 @@ impl Networks {
     /// # Ok(()) }
     /// ```
     pub async fn list(&self, filters: &Filters) -> Result<Vec<Network>> {
-        let raw = self.docker.raw().await?;
         let query = filters.to_query();
         let summaries = self
             .docker
-            .call("NetworkList", raw.network_list(query.as_deref()))
-            .await?
-            .into_inner();
+            .fetch("NetworkList", |raw| raw.network_list(query.as_deref()))
+            .await?;
         let inspected: Vec<Option<Network>> = futures_util::stream::iter(summaries)
             .filter_map(|summary| async move { summary.0.id })
             .map(|id| async move { self.get_opt(&id).await })
@@ -170,13 +160,11 @@ impl Networks {
     /// # Ok(()) }
     /// ```
     pub async fn prune(&self, filters: &Filters) -> Result<Vec<String>> {
-        let raw = self.docker.raw().await?;
         let query = filters.to_query();
         let response = self
             .docker
-            .call("NetworkPrune", raw.network_prune(query.as_deref()))
-            .await?
-            .into_inner();
+            .fetch("NetworkPrune", |raw| raw.network_prune(query.as_deref()))
+            .await?;
         Ok(response.networks_deleted.unwrap_or_default())
     }
 }

@@ -51,12 +51,10 @@ impl Volumes {
     /// ```
     pub async fn create(&self, options: &VolumeCreateOptions) -> Result<Volume> {
         let body = options.to_request()?;
-        let raw = self.docker.raw().await?;
         let attrs = self
             .docker
-            .call("VolumeCreate", raw.volume_create(&body))
-            .await?
-            .into_inner();
+            .fetch("VolumeCreate", |raw| raw.volume_create(&body))
+            .await?;
         Ok(Volume {
             docker: self.docker.clone(),
             attrs,
@@ -78,12 +76,10 @@ impl Volumes {
     /// ```
     pub async fn get(&self, name: &str) -> Result<Volume> {
         let name = check_name("volume", name)?;
-        let raw = self.docker.raw().await?;
         let attrs = self
             .docker
-            .call("VolumeInspect", raw.volume_inspect(name))
-            .await?
-            .into_inner();
+            .fetch("VolumeInspect", |raw| raw.volume_inspect(name))
+            .await?;
         Ok(Volume {
             docker: self.docker.clone(),
             attrs,
@@ -103,11 +99,7 @@ impl Volumes {
     /// # Ok(()) }
     /// ```
     pub async fn get_opt(&self, name: &str) -> Result<Option<Volume>> {
-        match self.get(name).await {
-            Ok(volume) => Ok(Some(volume)),
-            Err(err) if err.is_not_found() => Ok(None),
-            Err(err) => Err(err),
-        }
+        crate::error::found(self.get(name).await)
     }
 
     /// List volumes (`docker volume ls`) matching `filters` (`name`,
@@ -124,13 +116,11 @@ impl Volumes {
     /// # Ok(()) }
     /// ```
     pub async fn list(&self, filters: &Filters) -> Result<Vec<Volume>> {
-        let raw = self.docker.raw().await?;
         let query = filters.to_query();
         let response = self
             .docker
-            .call("VolumeList", raw.volume_list(query.as_deref()))
-            .await?
-            .into_inner();
+            .fetch("VolumeList", |raw| raw.volume_list(query.as_deref()))
+            .await?;
         for warning in response.warnings.iter().flatten() {
             tracing::warn!(%warning, "volume list warning");
         }
@@ -167,13 +157,11 @@ impl Volumes {
     /// # Ok(()) }
     /// ```
     pub async fn prune(&self, filters: &Filters) -> Result<PruneReport> {
-        let raw = self.docker.raw().await?;
         let query = filters.to_query();
         let response = self
             .docker
-            .call("VolumePrune", raw.volume_prune(query.as_deref()))
-            .await?
-            .into_inner();
+            .fetch("VolumePrune", |raw| raw.volume_prune(query.as_deref()))
+            .await?;
         Ok(PruneReport {
             deleted: response.volumes_deleted.unwrap_or_default(),
             space_reclaimed: response

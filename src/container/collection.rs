@@ -85,12 +85,12 @@ impl Containers {
     /// ```
     pub async fn get(&self, id_or_name: &str) -> Result<Container> {
         let id_or_name = container_segment(id_or_name)?;
-        let raw = self.docker.raw().await?;
         let attrs = self
             .docker
-            .call("ContainerInspect", raw.container_inspect(id_or_name, None))
-            .await?
-            .into_inner();
+            .fetch("ContainerInspect", |raw| {
+                raw.container_inspect(id_or_name, None)
+            })
+            .await?;
         Ok(Container::from_inspect(self.docker.clone(), attrs).looked_up_as(id_or_name))
     }
 
@@ -107,11 +107,7 @@ impl Containers {
     /// # Ok(()) }
     /// ```
     pub async fn get_opt(&self, id_or_name: &str) -> Result<Option<Container>> {
-        match self.get(id_or_name).await {
-            Ok(container) => Ok(Some(container)),
-            Err(err) if err.is_not_found() => Ok(None),
-            Err(err) => Err(err),
-        }
+        crate::error::found(self.get(id_or_name).await)
     }
 
     /// List containers (`docker ps`), each inspected in full unless the
@@ -187,13 +183,13 @@ impl Containers {
     /// # Ok(()) }
     /// ```
     pub async fn prune(&self, filters: &Filters) -> Result<PruneReport> {
-        let raw = self.docker.raw().await?;
         let query = filters.to_query();
         let response = self
             .docker
-            .call("ContainerPrune", raw.container_prune(query.as_deref()))
-            .await?
-            .into_inner();
+            .fetch("ContainerPrune", |raw| {
+                raw.container_prune(query.as_deref())
+            })
+            .await?;
         Ok(PruneReport {
             deleted: response.containers_deleted.unwrap_or_default(),
             space_reclaimed: response

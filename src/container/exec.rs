@@ -257,12 +257,9 @@ impl Exec {
     /// ```
     pub async fn inspect(&self) -> Result<models::ExecInspectResponse> {
         let id = self.path_id()?;
-        let raw = self.docker.raw().await?;
-        Ok(self
-            .docker
-            .call("ExecInspect", raw.exec_inspect(id))
-            .await?
-            .into_inner())
+        self.docker
+            .fetch("ExecInspect", |raw| raw.exec_inspect(id))
+            .await
     }
 
     /// The exit code, or `None` while the command runs.
@@ -493,12 +490,10 @@ impl Container {
     async fn exec_create(&self, command: Command, options: &ExecOptions) -> Result<Exec> {
         let body = options.body(&command)?;
         let id = self.path_id()?;
-        let raw = self.docker.raw().await?;
         let created = self
             .docker
-            .call("ContainerExec", raw.container_exec(id, &body))
-            .await?
-            .into_inner();
+            .fetch("ContainerExec", |raw| raw.container_exec(id, &body))
+            .await?;
         Ok(Exec {
             docker: self.docker.clone(),
             id: created.id,

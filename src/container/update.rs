@@ -139,12 +139,10 @@ impl Container {
     pub async fn update(&self, options: &UpdateOptions) -> Result<Vec<String>> {
         let body = options.to_body()?;
         let id = self.path_id()?;
-        let raw = self.docker.raw().await?;
         let response = self
             .docker
-            .call("ContainerUpdate", raw.container_update(id, &body))
-            .await?
-            .into_inner();
+            .fetch("ContainerUpdate", |raw| raw.container_update(id, &body))
+            .await?;
         Ok(response.warnings.unwrap_or_default())
     }
 }

@@ -77,12 +77,10 @@ impl Images {
     /// ```
     pub async fn get(&self, name: &str) -> Result<Image> {
         let name = check_name("image", name)?;
-        let raw = self.docker.raw().await?;
         let attrs = self
             .docker
-            .call("ImageInspect", raw.image_inspect(name, None, None))
-            .await?
-            .into_inner();
+            .fetch("ImageInspect", |raw| raw.image_inspect(name, None, None))
+            .await?;
         Ok(Image::from_inspect(self.docker.clone(), attrs))
     }
 
@@ -99,11 +97,7 @@ impl Images {
     /// # Ok(()) }
     /// ```
     pub async fn get_opt(&self, name: &str) -> Result<Option<Image>> {
-        match self.get(name).await {
-            Ok(image) => Ok(Some(image)),
-            Err(err) if err.is_not_found() => Ok(None),
-            Err(err) => Err(err),
-        }
+        crate::error::found(self.get(name).await)
     }
 
     /// List images (`docker images`), each inspected in full. Inspections
@@ -556,12 +550,9 @@ impl Images {
     /// ```
     pub async fn history(&self, name: &str) -> Result<Vec<models::ImageHistoryResponseItem>> {
         let name = check_name("image", name)?;
-        let raw = self.docker.raw().await?;
-        Ok(self
-            .docker
-            .call("ImageHistory", raw.image_history(name, None))
-            .await?
-            .into_inner())
+        self.docker
+            .fetch("ImageHistory", |raw| raw.image_history(name, None))
+            .await
     }
 
     /// Remove unused images (`docker image prune`): by default only
@@ -581,13 +572,11 @@ impl Images {
     /// # Ok(()) }
     /// ```
     pub async fn prune(&self, filters: &Filters) -> Result<PruneReport> {
-        let raw = self.docker.raw().await?;
         let query = filters.to_query();
         let response = self
             .docker
-            .call("ImagePrune", raw.image_prune(query.as_deref()))
-            .await?
-            .into_inner();
+            .fetch("ImagePrune", |raw| raw.image_prune(query.as_deref()))
+            .await?;
         Ok(PruneReport {
             deleted: response
                 .images_deleted
