@@ -63,7 +63,7 @@ impl Docker {
     /// before (and is used for) version negotiation.
     ///
     /// # Errors
-    /// [`Error::Transport`] when the daemon cannot be reached.
+    /// [`Error::Transport`](crate::Error::Transport) when the daemon cannot be reached.
     ///
     /// ```no_run
     /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
@@ -84,7 +84,7 @@ impl Docker {
     /// The daemon's version information (`docker version`).
     ///
     /// # Errors
-    /// [`Error::Transport`] when the daemon cannot be reached, [`Error::Api`]
+    /// [`Error::Transport`](crate::Error::Transport) when the daemon cannot be reached, [`Error::Api`](crate::Error::Api)
     /// when it rejects the request (e.g. a pinned API version it does not speak).
     ///
     /// ```no_run

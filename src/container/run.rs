@@ -241,10 +241,12 @@ impl Containers {
     ///
     /// ```no_run
     /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
-    /// use dockhand::ContainerOptions;
+    /// use dockhand::options::{ContainerOptions, HostPort};
+    /// // docker run -d --name web -p 8080:80 nginx
+    /// let options = ContainerOptions::new().name("web").ports([(80, HostPort::port(8080))]);
     /// let web = docker
     ///     .containers()
-    ///     .run_detached("nginx", &ContainerOptions::new().name("web").ports([(80, 8080)]))
+    ///     .run_detached("nginx", &options)
     ///     .await?;
     /// println!("started {}", web.short_id());
     /// # Ok(()) }

@@ -184,6 +184,16 @@ fn check_cgroup_rule(rule: &str) -> Result<()> {
     }
 }
 
+/// # Devices
+///
+/// Host devices in the container, device requests (GPUs) and device cgroup
+/// rules.
+///
+/// ```
+/// use dockhand::ContainerOptions;
+/// // docker run --device /dev/fuse
+/// let options = ContainerOptions::new().devices(["/dev/fuse"]);
+/// ```
 impl ContainerOptions {
     /// Host devices to expose: `"host_path[:container_path][:permissions]"`
     /// strings or [`DeviceMapping`]s.

@@ -187,6 +187,19 @@ fn nanos(field: &str, duration: Option<Duration>) -> Result<Option<i64>> {
         .map_err(|_| invalid(&keyword, format!("{duration:?} is too long")))
 }
 
+/// # Health
+///
+/// The health check the daemon runs in the container, in place of the
+/// image's.
+///
+/// ```
+/// use std::time::Duration;
+/// use dockhand::options::{ContainerOptions, Healthcheck};
+/// // docker run --health-cmd 'wget -q -O- localhost || exit 1' --health-interval 10s
+/// let options = ContainerOptions::new().healthcheck(
+///     Healthcheck::shell("wget -q -O- localhost || exit 1").interval(Duration::from_secs(10)),
+/// );
+/// ```
 impl ContainerOptions {
     /// How the daemon checks that the container is healthy: a
     /// [`Healthcheck`], a shell command string (`CMD-SHELL`), or the test

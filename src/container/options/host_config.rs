@@ -5,6 +5,20 @@ use super::request::Draft;
 use super::{invalid, strings, ContainerOptions, KeyValues};
 use crate::{ApiVersion, Result};
 
+/// # Security and isolation
+///
+/// Privileges and capabilities, security options, namespaces, cgroups,
+/// the runtime, an init process, a read-only root, kernel parameters.
+///
+/// ```
+/// use dockhand::ContainerOptions;
+/// // docker run --cap-drop ALL --cap-add NET_BIND_SERVICE --read-only --init
+/// let options = ContainerOptions::new()
+///     .cap_drop(["ALL"])
+///     .cap_add(["NET_BIND_SERVICE"])
+///     .read_only(true)
+///     .init(true);
+/// ```
 impl ContainerOptions {
     /// Give the container extended privileges (`docker run --privileged`).
     pub fn privileged(mut self, privileged: bool) -> Self {

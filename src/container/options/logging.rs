@@ -73,6 +73,16 @@ impl From<String> for LogConfig {
     }
 }
 
+/// # Logging
+///
+/// The log driver and its options.
+///
+/// ```
+/// use dockhand::options::{ContainerOptions, LogConfig};
+/// // docker run --log-driver json-file --log-opt max-size=10m
+/// let options = ContainerOptions::new()
+///     .log_config(LogConfig::new("json-file").config([("max-size", "10m")]));
+/// ```
 impl ContainerOptions {
     /// The logging driver and its options: a [`LogConfig`] or a driver name.
     pub fn log_config(mut self, config: impl Into<LogConfig>) -> Self {

@@ -6,28 +6,35 @@
 //! One file per family of options holds its setters, its value types and
 //! how it fills the request.
 
-mod bytes;
-mod command;
+// The families of setters, by task, the common ones first (the order the
+// struct's documentation lists them in; rustdoc itself sorts the impl
+// blocks by module name).
 mod devices;
 mod health;
 mod host_config;
-mod kv;
 mod logging;
 mod mounts;
 mod network;
 mod ports;
 mod process;
+mod resources;
+mod restart;
+mod run_settings;
+mod volumes;
+
+// Value types and the request they fill.
+mod bytes;
+mod command;
+mod kv;
 mod proxy;
 mod request;
-mod resources;
+mod user;
+mod values;
+
 pub(crate) use resources::{
     at_least, blkio_weight, bytes, cpu_set, nano_cpus_alone, refuse_kernel_memory,
     shared_resource_setters,
 };
-mod restart;
-mod user;
-mod values;
-mod volumes;
 
 use std::time::Duration;
 
@@ -86,17 +93,35 @@ fn parsed<T: Clone>(keyword: &str, value: &Parsed<T>) -> crate::Result<T> {
 ///
 /// Calling a setter again replaces the earlier value.
 ///
+/// **The common dozen:** [`name`](Self::name), [`command`](Self::command),
+/// [`entrypoint`](Self::entrypoint), [`environment`](Self::environment),
+/// [`labels`](Self::labels), [`user`](Self::user),
+/// [`working_dir`](Self::working_dir), [`ports`](Self::ports),
+/// [`volumes`](Self::volumes), [`network`](Self::network),
+/// [`restart_policy`](Self::restart_policy) and [`remove`](Self::remove).
+///
+/// **The setters by task**, each group below with an example beside the
+/// `docker run` flags it stands for:
+/// [the container and the run](#the-container-and-the-run) (name, platform,
+/// what `run` returns and removes) ·
+/// [what runs](#what-runs) (command, environment, user, labels, …) ·
+/// [ports](#ports) · [networks and names](#networks-and-names) ·
+/// [volumes](#volumes) · [mounts](#mounts) · [resources](#resources) ·
+/// [restart](#restart) · [health](#health) ·
+/// [security and isolation](#security-and-isolation) ·
+/// [devices](#devices) · [logging](#logging).
+///
 /// ```no_run
 /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
 /// use std::time::Duration;
-/// use dockhand::options::{ContainerOptions, Healthcheck, RestartPolicy};
+/// use dockhand::options::{ContainerOptions, Healthcheck, HostPort, RestartPolicy};
 ///
 /// let options = ContainerOptions::new()
 ///     .name("web")
 ///     .command("nginx -g 'daemon off;'")
 ///     .environment(["MODE=production", "TZ=UTC"])
 ///     .labels([("team", "web")])
-///     .ports([("80/tcp", 8080)])
+///     .ports([("80/tcp", HostPort::port(8080))]) // -p 8080:80
 ///     .volumes(["/srv/www:/usr/share/nginx/html:ro"])
 ///     .mem_limit("256m")
 ///     .restart_policy(RestartPolicy::on_failure(3))
@@ -214,78 +239,6 @@ pub struct ContainerOptions {
     lxc_conf: Option<KeyValues>,
     restart_policy: Option<Parsed<RestartPolicy>>,
     log_config: Option<LogConfig>,
-}
-
-impl ContainerOptions {
-    /// No options: the image's defaults, on the default network.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The container's name (`docker run --name`). Without one the daemon
-    /// picks a random name.
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// The platform of the image, `os[/arch[/variant]]` (e.g.
-    /// `linux/arm64`), for daemons with multi-platform images.
-    pub fn platform(mut self, platform: impl Into<String>) -> Self {
-        self.platform = Some(platform.into());
-        self
-    }
-
-    /// Create the container to run detached, as docker-py's `create`
-    /// does: its stdout and stderr are not marked attached. Run it with
-    /// [`Containers::run_detached`](crate::Containers::run_detached); `run`
-    /// and `run_stream`, which read the output, refuse it.
-    pub fn detach(mut self, detach: bool) -> Self {
-        self.detach = detach;
-        self
-    }
-
-    /// `run` only: include standard output in the returned output (default
-    /// `true`).
-    pub fn stdout(mut self, stdout: bool) -> Self {
-        self.stdout = Some(stdout);
-        self
-    }
-
-    /// `run` only: include standard error in the returned output (default
-    /// `false`).
-    pub fn stderr(mut self, stderr: bool) -> Self {
-        self.stderr = stderr;
-        self
-    }
-
-    /// `run` only: remove the container once it has exited; `run` returns
-    /// after the removal. Implemented as `auto_remove`, so the daemon
-    /// removes it even if the client goes away.
-    pub fn remove(mut self, remove: bool) -> Self {
-        self.remove = remove;
-        self
-    }
-
-    /// Whether the options ask for a detached container (`detach`).
-    pub(crate) fn run_detach(&self) -> bool {
-        self.detach
-    }
-
-    /// Whether `run` returns standard output (`stdout`, default `true`).
-    pub(crate) fn run_stdout(&self) -> bool {
-        self.stdout.unwrap_or(true)
-    }
-
-    /// Whether `run` returns standard error (`stderr`, default `false`).
-    pub(crate) fn run_stderr(&self) -> bool {
-        self.stderr
-    }
-
-    /// Whether `run` removes the container afterwards (`remove`).
-    pub(crate) fn run_remove(&self) -> bool {
-        self.remove
-    }
 }
 
 /// Collect a list option's items as strings.

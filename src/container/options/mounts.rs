@@ -515,6 +515,17 @@ impl From<String> for Mount {
     }
 }
 
+/// # Mounts
+///
+/// `docker run --mount`: binds, volumes, tmpfs and images as typed
+/// [`Mount`]s, with every option the API has.
+///
+/// ```
+/// use dockhand::options::{ContainerOptions, Mount};
+/// // docker run --mount type=bind,src=/srv/www,dst=/www,readonly
+/// let options = ContainerOptions::new()
+///     .mounts([Mount::bind("/srv/www", "/www").read_only(true)]);
+/// ```
 impl ContainerOptions {
     /// Mounts, the structured alternative to `volumes`: [`Mount`]s, or
     /// mount strings (`"/host:/container:ro"`).

@@ -234,6 +234,19 @@ fn link_list(keyword: &str, links: &KeyValues) -> Result<Vec<String>> {
         .collect())
 }
 
+/// # Networks and names
+///
+/// Which network the container joins (by name, or a mode such as `host`),
+/// its settings there, and DNS and `/etc/hosts` entries.
+///
+/// ```
+/// use dockhand::options::{ContainerOptions, EndpointConfig};
+/// // docker network connect --alias db backend …, at create
+/// let options = ContainerOptions::new()
+///     .network("backend")
+///     .networking_config([("backend", EndpointConfig::new().aliases(["db"]))])
+///     .dns(["10.0.0.2"]);
+/// ```
 impl ContainerOptions {
     /// Connect the container to this network when it is created (a
     /// network name or id, or a [`Network`](crate::Network); further networks come with

@@ -323,19 +323,21 @@ impl<T: Into<HostPort>, const N: usize> From<[T; N]> for HostPorts {
 }
 
 /// Container ports and where each is published on the host: a map or a
-/// list of `(container port, host ports)` pairs.
+/// list of `(container port, host ports)` pairs — the container's port
+/// first, so `docker run -p 8080:80` is `(80, HostPort::port(8080))`.
 ///
 /// ```
 /// use std::collections::HashMap;
-/// use dockhand::options::{ContainerOptions, HostPorts};
+/// use dockhand::options::{ContainerOptions, HostPort, HostPorts};
 ///
 /// let options = ContainerOptions::new().ports([
-///     ("80/tcp", HostPorts::from(8080)),
-///     ("53/udp", HostPorts::from(("127.0.0.1", 5353))),
-///     ("22", HostPorts::from([2222, 2223])),
-///     ("9000", HostPorts::from(None)),
+///     ("80/tcp", HostPorts::from(HostPort::port(8080))),       // -p 8080:80
+///     ("53/udp", HostPorts::from(HostPort::ip_port("127.0.0.1", 5353))), // -p 127.0.0.1:5353:53/udp
+///     ("22", HostPorts::from([2222, 2223])),                    // -p 2222:22 -p 2223:22
+///     ("9000", HostPorts::from(HostPort::random())),           // -p 9000
 /// ]);
-/// let simple = ContainerOptions::new().ports(HashMap::from([(8080, 80)]));
+/// // A map reads the same way: container port → host port.
+/// let simple = ContainerOptions::new().ports(HashMap::from([(80, HostPort::port(8080))]));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ports(Vec<(ContainerPort, HostPorts)>);
@@ -380,6 +382,21 @@ impl<K: Into<ContainerPort>, V: Into<HostPorts>, const N: usize> From<[(K, V); N
     }
 }
 
+/// # Ports
+///
+/// Container ports published on the host, keyed by the container's port:
+/// `docker run -p 8080:80` (host 8080, container 80) is
+/// `ports([(80, HostPort::port(8080))])`.
+///
+/// ```
+/// use dockhand::options::{ContainerOptions, HostPort};
+/// // docker run -p 8080:80 -p 127.0.0.1:5353:53/udp -p 9000
+/// let options = ContainerOptions::new().ports([
+///     ("80/tcp", HostPort::port(8080)),
+///     ("53/udp", HostPort::ip_port("127.0.0.1", 5353)),
+///     ("9000/tcp", HostPort::random()),
+/// ]);
+/// ```
 impl ContainerOptions {
     /// Publish container ports on the host (`docker run -p`): a map or list
     /// of container port → host port(s). Keys are `8080` or `"2222/udp"`;

@@ -7,6 +7,22 @@ use super::request::Draft;
 use super::{invalid, parsed, proxy, Command, ContainerOptions, KeyValues, User};
 use crate::{Result, Signal};
 
+/// # What runs
+///
+/// The command and entrypoint, its environment, user and working
+/// directory, the container's host name and labels, a terminal, and how it
+/// is stopped.
+///
+/// ```
+/// use dockhand::ContainerOptions;
+/// // docker run -e MODE=production -u 1000:1000 -w /srv --label team=web app ./serve --port 80
+/// let options = ContainerOptions::new()
+///     .command("./serve --port 80")
+///     .environment(["MODE=production"])
+///     .user((1000, 1000))
+///     .working_dir("/srv")
+///     .labels([("team", "web")]);
+/// ```
 impl ContainerOptions {
     /// The command to run (`CMD`): a string, split into arguments like a
     /// shell would (`"sh -c 'echo hi'"`), or a list of arguments used as

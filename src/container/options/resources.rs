@@ -177,6 +177,21 @@ macro_rules! shared_resource_setters {
 
 pub(crate) use shared_resource_setters;
 
+/// # Resources
+///
+/// Memory, CPU, block I/O and process limits; the same setters serve
+/// [`Container::update`](crate::Container::update) through
+/// [`UpdateOptions`](crate::UpdateOptions).
+///
+/// ```
+/// use dockhand::ContainerOptions;
+/// // docker run --memory 256m --cpus 1.5 --pids-limit 100 --ulimit nofile=1024:2048
+/// let options = ContainerOptions::new()
+///     .mem_limit("256m")
+///     .nano_cpus(1_500_000_000)
+///     .pids_limit(100)
+///     .ulimits(["nofile=1024:2048"]);
+/// ```
 impl ContainerOptions {
     shared_resource_setters!();
 

@@ -129,6 +129,15 @@ impl TryFrom<String> for RestartPolicy {
     }
 }
 
+/// # Restart
+///
+/// Whether the daemon restarts the container when it exits.
+///
+/// ```
+/// use dockhand::options::{ContainerOptions, RestartPolicy};
+/// // docker run --restart on-failure:3
+/// let options = ContainerOptions::new().restart_policy(RestartPolicy::on_failure(3));
+/// ```
 impl ContainerOptions {
     /// Restart the container when it exits: a [`RestartPolicy`] or its
     /// text form (`"always"`, `"on-failure:5"`, …). A malformed string is

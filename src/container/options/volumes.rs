@@ -191,6 +191,18 @@ fn check_bind(bind: &str) -> Result<&str> {
     Ok(target)
 }
 
+/// # Volumes
+///
+/// `docker run -v` binds and volumes, the volume driver, volumes of other
+/// containers, tmpfs mounts.
+///
+/// ```
+/// use dockhand::ContainerOptions;
+/// // docker run -v /srv/data:/data:ro -v cache:/cache --tmpfs /run
+/// let options = ContainerOptions::new()
+///     .volumes(["/srv/data:/data:ro", "cache:/cache"])
+///     .tmpfs([("/run", "")]);
+/// ```
 impl ContainerOptions {
     /// Volumes and bind mounts: a list of `"source:target[:mode]"` strings
     /// (`"/srv/www:/usr/share/nginx/html:ro"`, `"data:/var/lib/db"`,
