@@ -254,18 +254,7 @@ impl Images {
     ) -> Result<impl Stream<Item = Result<BuildProgress>> + Send + 'static> {
         const OPERATION: &str = "ImageBuild";
         let dockerfile = options.dockerfile.as_deref().unwrap_or("Dockerfile");
-        let body = match context {
-            BuildContext::Tar(archive) => archive,
-            BuildContext::Directory(dir) => {
-                let dockerfile = dockerfile.to_owned();
-                let tar = tokio::task::spawn_blocking(move || tar_context(&dir, &dockerfile))
-                    .await
-                    .map_err(|err| {
-                        Error::invalid("build context", format!("tarring it: {err}"))
-                    })??;
-                ArchiveBody::from(tar)
-            }
-        };
+        let body = context.into_archive(dockerfile).await?;
         let json = |map: &BTreeMap<String, String>| {
             (!map.is_empty()).then(|| serde_json::to_string(map).expect("strings serialize"))
         };
@@ -322,36 +311,7 @@ impl Images {
         let extra_tags: Vec<String> = options.tags.iter().skip(1).cloned().collect();
         let mut last_step: Option<String> = None;
         Ok(messages
-            .map(move |message| {
-                let message = message?;
-                if let Some(error) = message.error {
-                    let message = message
-                        .error_detail
-                        .and_then(|detail| detail.message)
-                        .unwrap_or(error);
-                    return Err(Error::BuildFailed {
-                        step: last_step.clone(),
-                        message,
-                    });
-                }
-                let mut items = Vec::new();
-                if let Some(text) = message.stream.or(message.status) {
-                    match parse_step(&text) {
-                        Some(step) => {
-                            if let BuildProgress::Step { instruction, .. } = &step {
-                                last_step = Some(instruction.clone());
-                            }
-                            items.push(step);
-                        }
-                        None if !text.trim().is_empty() => items.push(BuildProgress::Output(text)),
-                        None => {}
-                    }
-                }
-                if let Some(id) = message.aux.and_then(|aux| aux.id) {
-                    items.push(BuildProgress::Built { id });
-                }
-                Ok(items)
-            })
+            .map(move |message| progress_of(message?, &mut last_step))
             .map_ok(|items| futures_util::stream::iter(items.into_iter().map(Ok)))
             .try_flatten()
             .and_then(move |progress| {
@@ -367,6 +327,57 @@ impl Images {
                 }
             }))
     }
+}
+
+impl BuildContext {
+    /// The context as the tar archive the daemon reads (a directory is
+    /// tarred on a blocking thread, minus what `.dockerignore` excludes).
+    async fn into_archive(self, dockerfile: &str) -> Result<ArchiveBody> {
+        match self {
+            BuildContext::Tar(archive) => Ok(archive),
+            BuildContext::Directory(dir) => {
+                let dockerfile = dockerfile.to_owned();
+                let tar = tokio::task::spawn_blocking(move || tar_context(&dir, &dockerfile))
+                    .await
+                    .map_err(|err| {
+                        Error::invalid("build context", format!("tarring it: {err}"))
+                    })??;
+                Ok(ArchiveBody::from(tar))
+            }
+        }
+    }
+}
+
+/// What one message of the build's stream reports: its steps, output and
+/// the built image, or the failure, naming the last step seen.
+fn progress_of(message: Message, last_step: &mut Option<String>) -> Result<Vec<BuildProgress>> {
+    if let Some(error) = message.error {
+        let message = message
+            .error_detail
+            .and_then(|detail| detail.message)
+            .unwrap_or(error);
+        return Err(Error::BuildFailed {
+            step: last_step.clone(),
+            message,
+        });
+    }
+    let mut items = Vec::new();
+    if let Some(text) = message.stream.or(message.status) {
+        match parse_step(&text) {
+            Some(step) => {
+                if let BuildProgress::Step { instruction, .. } = &step {
+                    *last_step = Some(instruction.clone());
+                }
+                items.push(step);
+            }
+            None if !text.trim().is_empty() => items.push(BuildProgress::Output(text)),
+            None => {}
+        }
+    }
+    if let Some(id) = message.aux.and_then(|aux| aux.id) {
+        items.push(BuildProgress::Built { id });
+    }
+    Ok(items)
 }
 
 /// `Step 2/3 : RUN make` as a step.

@@ -306,6 +306,39 @@ impl Mount {
     }
 
     fn to_model(&self, keyword: &str, draft: &Draft) -> Result<RawMount> {
+        self.check(keyword)?;
+        self.require_versions(keyword, draft)?;
+        let (type_, bind_options, volume_options, tmpfs_options, image_options) = match self.kind {
+            Kind::Bind => ("bind", self.bind_options(), None, None, None),
+            Kind::Volume => ("volume", None, self.volume_options(keyword)?, None, None),
+            Kind::Tmpfs => ("tmpfs", None, None, self.tmpfs_model(keyword)?, None),
+            Kind::Npipe => ("npipe", None, None, None, None),
+            Kind::Image => (
+                "image",
+                None,
+                None,
+                None,
+                self.subpath.clone().map(|subpath| MountImageOptions {
+                    subpath: Some(subpath),
+                }),
+            ),
+        };
+        Ok(RawMount {
+            type_: Some(MountType(type_.to_owned())),
+            source: self.source.clone(),
+            target: Some(self.target.clone()),
+            read_only: self.read_only,
+            consistency: self.consistency.clone(),
+            bind_options,
+            volume_options,
+            tmpfs_options,
+            image_options,
+        })
+    }
+
+    /// Refuse a malformed spec, options of another kind of mount, a
+    /// relative target, a missing source and an unknown consistency.
+    fn check(&self, keyword: &str) -> Result<()> {
         if let Some(reason) = &self.malformed {
             return Err(invalid(keyword, reason));
         }
@@ -342,6 +375,11 @@ impl Mount {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// Refuse the options the daemon's API version does not have.
+    fn require_versions(&self, keyword: &str, draft: &Draft) -> Result<()> {
         let versioned = [
             (
                 "create_mountpoint",
@@ -374,32 +412,7 @@ impl Mount {
                 )?;
             }
         }
-        let (type_, bind_options, volume_options, tmpfs_options, image_options) = match self.kind {
-            Kind::Bind => ("bind", self.bind_options(), None, None, None),
-            Kind::Volume => ("volume", None, self.volume_options(keyword)?, None, None),
-            Kind::Tmpfs => ("tmpfs", None, None, self.tmpfs_model(keyword)?, None),
-            Kind::Npipe => ("npipe", None, None, None, None),
-            Kind::Image => (
-                "image",
-                None,
-                None,
-                None,
-                self.subpath.clone().map(|subpath| MountImageOptions {
-                    subpath: Some(subpath),
-                }),
-            ),
-        };
-        Ok(RawMount {
-            type_: Some(MountType(type_.to_owned())),
-            source: self.source.clone(),
-            target: Some(self.target.clone()),
-            read_only: self.read_only,
-            consistency: self.consistency.clone(),
-            bind_options,
-            volume_options,
-            tmpfs_options,
-            image_options,
-        })
+        Ok(())
     }
 
     fn bind_options(&self) -> Option<MountBindOptions> {

@@ -351,7 +351,40 @@ impl ContainerOptions {
     }
 
     pub(super) fn apply_network(&self, draft: &mut Draft) -> Result<()> {
-        let mode = match (&self.network, &self.network_mode) {
+        let mode = self.checked_network_mode()?;
+        if let Some(mode) = &mode {
+            draft.host.network_mode = Some(mode.to_string());
+        }
+        let mut endpoints = self.endpoints(draft)?;
+        self.apply_mac_address(draft, &mode, &mut endpoints)?;
+        if !endpoints.is_empty() {
+            draft.body.networking_config = Some(NetworkingConfig {
+                endpoints_config: Some(endpoints.into_iter().collect()),
+            });
+        }
+        draft.body.network_disabled = self.network_disabled;
+        let host = &mut draft.host;
+        if let Some(servers) = &self.dns {
+            for server in servers {
+                check_ip("dns", server)?;
+            }
+            host.dns = Some(servers.clone());
+        }
+        host.dns_options = self.dns_opt.clone();
+        host.dns_search = self.dns_search.clone();
+        if let Some(hosts) = &self.extra_hosts {
+            host.extra_hosts = Some(extra_host_list(hosts)?);
+        }
+        if let Some(links) = &self.links {
+            host.links = Some(link_list("links", links)?);
+        }
+        Ok(())
+    }
+
+    /// The network mode to send, refusing `network` with `network_mode`
+    /// and empty names.
+    fn checked_network_mode(&self) -> Result<Option<NetworkMode>> {
+        Ok(match (&self.network, &self.network_mode) {
             (Some(_), Some(_)) => {
                 return Err(invalid(
                     "network",
@@ -367,18 +400,24 @@ impl ContainerOptions {
                 return Err(invalid("network_mode", "names no container or network"))
             }
             _ => self.effective_network_mode(),
-        };
-        if let Some(mode) = &mode {
-            draft.host.network_mode = Some(mode.to_string());
-        }
-        let mut endpoints = self.endpoints(draft)?;
+        })
+    }
+
+    /// `mac_address`: the container's before API 1.44, else its endpoint's
+    /// on the network it joins.
+    fn apply_mac_address(
+        &self,
+        draft: &mut Draft,
+        mode: &Option<NetworkMode>,
+        endpoints: &mut BTreeMap<String, EndpointSettings>,
+    ) -> Result<()> {
         if let (Some(address), true) = (&self.mac_address, draft.api < ENDPOINTS_API) {
             // Before API 1.44 the address is the container's
             // (`Config.MacAddress`, as the docker CLI sends it to such
             // daemons, which take one network at most).
             if let Some(
                 other @ (NetworkMode::Host | NetworkMode::None | NetworkMode::Container(_)),
-            ) = &mode
+            ) = mode
             {
                 return Err(invalid(
                     "mac_address",
@@ -388,7 +427,7 @@ impl ContainerOptions {
             draft.body.mac_address = Some(address.clone());
         } else if let Some(address) = &self.mac_address {
             // The endpoint the daemon itself moves an old-style address to.
-            let network = match (&self.network, &mode) {
+            let network = match (&self.network, mode) {
                 (Some(network), _) => network.clone(),
                 (None, None | Some(NetworkMode::Default)) => "default".to_owned(),
                 (None, Some(NetworkMode::Bridge)) => "bridge".to_owned(),
@@ -412,27 +451,6 @@ impl ContainerOptions {
                 }
                 _ => endpoint.mac_address = Some(address.clone()),
             }
-        }
-        if !endpoints.is_empty() {
-            draft.body.networking_config = Some(NetworkingConfig {
-                endpoints_config: Some(endpoints.into_iter().collect()),
-            });
-        }
-        draft.body.network_disabled = self.network_disabled;
-        let host = &mut draft.host;
-        if let Some(servers) = &self.dns {
-            for server in servers {
-                check_ip("dns", server)?;
-            }
-            host.dns = Some(servers.clone());
-        }
-        host.dns_options = self.dns_opt.clone();
-        host.dns_search = self.dns_search.clone();
-        if let Some(hosts) = &self.extra_hosts {
-            host.extra_hosts = Some(extra_host_list(hosts)?);
-        }
-        if let Some(links) = &self.links {
-            host.links = Some(link_list("links", links)?);
         }
         Ok(())
     }
