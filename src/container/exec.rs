@@ -369,7 +369,7 @@ impl Container {
                 stderr: collected.stderr,
             }
         } else {
-            ExecOutput::Combined(super::logs::concat(output).await?)
+            ExecOutput::Combined(crate::stream::concat_output(output).await?)
         };
         Ok(ExecResult {
             exit_code: exec.final_exit_code().await?,

@@ -3,7 +3,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use futures_util::{Stream, TryStreamExt};
+use futures_util::Stream;
 
 use tokio_util::io::StreamReader;
 
@@ -222,7 +222,7 @@ impl Container {
     /// ```
     pub async fn logs(&self, options: &LogsOptions) -> Result<Vec<u8>> {
         let output = self.logs_stream(options).await?;
-        concat(output).await
+        stream::concat_output(output).await
     }
 
     /// The container's log output as a live stream of chunks, each saying
@@ -288,7 +288,7 @@ impl Container {
     /// # Ok(()) }
     /// ```
     pub async fn attach(&self, options: &AttachOptions) -> Result<Vec<u8>> {
-        concat(self.attach_stream(options).await?).await
+        stream::concat_output(self.attach_stream(options).await?).await
     }
 
     /// Attach to the container and stream its output as it is written. The
@@ -386,16 +386,6 @@ impl Container {
             .and_then(|config| config.tty)
             .unwrap_or(false))
     }
-}
-
-/// Collect a chunk stream into one buffer, streams interleaved as written.
-pub(crate) async fn concat(output: impl Stream<Item = Result<OutputChunk>>) -> Result<Vec<u8>> {
-    output
-        .try_fold(Vec::new(), |mut all, chunk| async move {
-            all.extend_from_slice(chunk.as_bytes());
-            Ok(all)
-        })
-        .await
 }
 
 #[cfg(test)]

@@ -229,7 +229,12 @@ impl Containers {
                 let _ = sender.send(Err(err)).await;
             }
         });
-        Ok(ChannelStream(receiver))
+        // The receiving end as a stream (`Unpin`, so callers can use
+        // `try_next` on it directly).
+        let mut receiver = receiver;
+        Ok(futures_util::stream::poll_fn(move |cx| {
+            receiver.poll_recv(cx)
+        }))
     }
 
     /// Start a command in a new container and return at once with the
@@ -500,18 +505,3 @@ impl PendingExit {
 
 /// The most of a wait answer read (it is a small JSON object).
 const WAIT_ANSWER_LIMIT: usize = 64 * 1024;
-
-/// The receiving end of the run-stream channel, as a stream (`Unpin`, so
-/// callers can use `try_next` on it directly).
-struct ChannelStream<T>(tokio::sync::mpsc::Receiver<T>);
-
-impl<T> Stream for ChannelStream<T> {
-    type Item = T;
-
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<T>> {
-        self.0.poll_recv(cx)
-    }
-}

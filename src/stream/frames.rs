@@ -244,6 +244,22 @@ pub(crate) fn demux_reader(
     decode_stream(reader, FrameDecoder::new(framing), operation, host)
 }
 
+/// Collect a chunk stream into one buffer, the streams interleaved as
+/// written (`logs`, `attach`, and an exec's combined output).
+///
+/// # Errors
+/// The first error the stream yields.
+pub(crate) async fn concat_output(
+    output: impl Stream<Item = Result<OutputChunk>>,
+) -> Result<Vec<u8>> {
+    let mut output = pin!(output);
+    let mut all = Vec::new();
+    while let Some(chunk) = output.next().await {
+        all.extend_from_slice(chunk?.as_bytes());
+    }
+    Ok(all)
+}
+
 /// A container's output, collected per stream.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct CollectedOutput {
@@ -648,6 +664,22 @@ mod tests {
                 stderr: b"warning: disk\nx".to_vec()
             }
         );
+    }
+
+    #[tokio::test]
+    async fn concat_output_interleaves_as_written_and_stops_at_an_error() {
+        let demux = |bytes: Vec<u8>| {
+            demux_reader(
+                std::io::Cursor::new(bytes),
+                Framing::Multiplexed,
+                "ContainerLogs",
+                "h".into(),
+            )
+        };
+        let body = [frame(1, b"out1 "), frame(2, b"err "), frame(1, b"out2")].concat();
+        assert_eq!(concat_output(demux(body)).await.unwrap(), b"out1 err out2");
+        let failing = [frame(1, b"a"), frame(3, b"boom")].concat();
+        assert!(concat_output(demux(failing)).await.is_err());
     }
 
     #[tokio::test]

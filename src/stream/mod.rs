@@ -32,7 +32,9 @@ use tokio_util::io::StreamReader;
 
 use crate::{BoxError, Error, Result};
 
-pub(crate) use frames::{collect_output, demux_body, demux_reader, framing, framing_from_headers};
+pub(crate) use frames::{
+    collect_output, concat_output, demux_body, demux_reader, framing, framing_from_headers,
+};
 #[cfg(test)]
 pub(crate) use frames::{FrameDecoder, Framing, MAX_PIECE};
 #[cfg(test)]
