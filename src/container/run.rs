@@ -177,7 +177,7 @@ impl Containers {
         // A task pumps the output through a small channel: the caller sees
         // chunks as they arrive, memory stays bounded by the channel, and the
         // wait and removal still complete if the caller stops reading.
-        let (sender, receiver) = tokio::sync::mpsc::channel::<Result<OutputChunk>>(16);
+        let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<OutputChunk>>(16);
         tokio::spawn(async move {
             let mut stderr = Vec::new();
             let mut chunks = Box::pin(chunks);
@@ -231,7 +231,6 @@ impl Containers {
         });
         // The receiving end as a stream (`Unpin`, so callers can use
         // `try_next` on it directly).
-        let mut receiver = receiver;
         Ok(futures_util::stream::poll_fn(move |cx| {
             receiver.poll_recv(cx)
         }))

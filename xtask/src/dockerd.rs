@@ -647,7 +647,7 @@ pub(crate) fn stop_process(name: &str, pid: u32, mut alive: impl FnMut() -> bool
 }
 
 /// Polls until `alive` turns false (true) or `timeout` passes (false).
-fn wait_while(timeout: Duration, alive: &mut impl FnMut() -> bool) -> bool {
+pub(crate) fn wait_while(timeout: Duration, alive: &mut impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + timeout;
     while alive() {
         if Instant::now() > deadline {

@@ -331,10 +331,7 @@ fn clear_leftovers(files: &Files, podman: &Path) -> Result<()> {
 fn stop_conmons(files: &Files) {
     for pid in dockerd::processes_named("conmon", &files.graph_root) {
         dockerd::signal(pid, "KILL");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while dockerd::pid_alive(pid) && Instant::now() < deadline {
-            sleep(Duration::from_millis(20));
-        }
+        dockerd::wait_while(Duration::from_secs(5), &mut || dockerd::pid_alive(pid));
     }
 }
 

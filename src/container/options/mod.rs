@@ -6,9 +6,8 @@
 //! One file per family of options holds its setters, its value types and
 //! how it fills the request.
 
-// The families of setters, by task, the common ones first (the order the
-// struct's documentation lists them in; rustdoc itself sorts the impl
-// blocks by module name).
+// The families of setters, one file each (the struct's documentation
+// lists them by task; rustdoc and rustfmt sort them by name).
 mod devices;
 mod health;
 mod host_config;

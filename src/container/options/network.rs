@@ -165,11 +165,11 @@ impl EndpointConfig {
             ("ipv6_address", &self.ipv6_address, true),
         ] {
             if let Some(address) = address {
-                let ip = check_ip(&format!("{keyword} {label}"), address)?;
-                if ip.is_ipv6() != v6 {
+                let setting = format!("{keyword} {label}");
+                if check_ip(&setting, address)?.is_ipv6() != v6 {
                     let family = if v6 { "IPv6" } else { "IPv4" };
                     return Err(invalid(
-                        &format!("{keyword} {label}"),
+                        &setting,
                         format!("{address:?} is not an {family} address"),
                     ));
                 }
