@@ -412,6 +412,26 @@ async fn host_options_reach_the_host_config() {
 }
 
 #[tokio::test]
+async fn customize_reaches_fields_without_a_setter() {
+    let docker = common::docker().await;
+    let mut cleanup = Cleanup::default();
+    let name = cleanup.container("opt-customize");
+    let options = labelled(&name).mem_limit("64m").customize(|body| {
+        body.shell = Some(vec!["/bin/sh".into(), "-ec".into()]);
+        let host = body.host_config.get_or_insert_with(Default::default);
+        host.console_size = Some([40, 120]);
+    });
+    let inspect = create(&docker, &options).await;
+    let config = inspect.config.as_ref().expect("Config");
+    assert_eq!(config.shell.as_deref().unwrap(), ["/bin/sh", "-ec"]);
+    // What the setters filled is kept beside what the function set.
+    assert_eq!(config.cmd.as_deref().unwrap(), ["true"]);
+    let host = host_config(&inspect);
+    assert_eq!(host.console_size, Some([40, 120]));
+    assert_eq!(host.memory, Some(64 * 1024 * 1024));
+}
+
+#[tokio::test]
 async fn networks_and_network_modes() {
     let docker = common::docker().await;
     let mut cleanup = Cleanup::default();

@@ -16,7 +16,7 @@
 use futures_util::future::{self, Either};
 use futures_util::{Stream, StreamExt};
 
-use crate::container::options::{ContainerOptions, CreateRequest};
+use crate::container::options::{ContainerOptions, CreateRequest, Purpose};
 use crate::container::params::{RemoveOptions, WaitCondition};
 use crate::container::reports::ContainerExit;
 use crate::models::{self, ContainerWaitResponse};
@@ -110,7 +110,10 @@ impl Containers {
     /// ```
     pub async fn run(&self, image: &str, options: &ContainerOptions) -> Result<Vec<u8>> {
         let (launched, chunks) = self.launch(image, options).await?;
-        let (want_stdout, want_stderr) = (options.run_stdout(), options.run_stderr());
+        let (want_stdout, want_stderr) = (
+            options.run_settings().stdout(),
+            options.run_settings().stderr(),
+        );
         let mut output = Vec::new();
         let mut stderr = Vec::new();
         let mut chunks = chunks;
@@ -173,7 +176,10 @@ impl Containers {
         options: &ContainerOptions,
     ) -> Result<impl Stream<Item = Result<OutputChunk>> + Send + Unpin + 'static> {
         let (launched, chunks) = self.launch(image, options).await?;
-        let (want_stdout, want_stderr) = (options.run_stdout(), options.run_stderr());
+        let (want_stdout, want_stderr) = (
+            options.run_settings().stdout(),
+            options.run_settings().stderr(),
+        );
         // A task pumps the output through a small channel: the caller sees
         // chunks as they arrive, memory stays bounded by the channel, and the
         // wait and removal still complete if the caller stops reading.
@@ -257,21 +263,10 @@ impl Containers {
     /// ```
     pub async fn run_detached(&self, image: &str, options: &ContainerOptions) -> Result<Container> {
         let api = self.docker.api_version().await?;
-        let mut request = options.to_request(image, api)?;
         // Detached whether or not the options say `detach`, as `docker run
         // -d` and docker-py's `run(detach=True)`: nothing will read the
         // streams, so none is attached.
-        request.body.attach_stdin = Some(false);
-        request.body.attach_stdout = Some(false);
-        request.body.attach_stderr = Some(false);
-        request.body.stdin_once = None;
-        if options.run_remove() {
-            request
-                .body
-                .host_config
-                .get_or_insert_with(Default::default)
-                .auto_remove = Some(true);
-        }
+        let request = options.to_request_for(image, api, Purpose::RunDetached)?;
         let mut container = self.create_from(image, &request).await?;
         if let Err(err) = container.start().await {
             remove_quietly(&container).await;
@@ -297,29 +292,19 @@ impl Containers {
         Launched,
         impl Stream<Item = Result<OutputChunk>> + Send + 'static,
     )> {
-        if options.run_detach() {
+        if options.run_settings().detach() {
             return Err(Error::invalid(
                 "detach",
                 "run and run_stream read the output; use run_detached",
             ));
         }
         let api = self.docker.api_version().await?;
-        let mut request = options.to_request(image, api)?;
-        request.body.attach_stdout = Some(true);
-        request.body.attach_stderr = Some(true);
-        let host_config = request
-            .body
-            .host_config
-            .get_or_insert_with(Default::default);
-        if options.run_remove() {
-            host_config.auto_remove = Some(true);
-        }
-        let auto_remove = host_config.auto_remove == Some(true);
+        let request = options.to_request_for(image, api, Purpose::RunAttached)?;
+        let auto_remove = request.auto_remove();
         // Asked only for auto-removal, where the answer matters; it was
         // remembered from negotiation, so Docker sees no extra request.
         let remove_after_exit = auto_remove && self.docker.is_podman().await?;
-        let tty = request.body.tty == Some(true);
-        let command = request.body.cmd.clone().unwrap_or_default();
+        let (tty, command) = (request.tty(), request.command());
         // The docker CLI's four requests: create, attach, wait, start. The
         // run needs only the id, so no inspect follows the create.
         let id = self.create_id(image, &request).await?;

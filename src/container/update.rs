@@ -1,11 +1,9 @@
 //! Changing a container's resource limits and restart policy in place
 //! (`docker update`).
 
-use crate::container::options::{
-    at_least, blkio_weight, bytes, cpu_set, invalid, nano_cpus_alone, reason, refuse_kernel_memory,
-};
+use crate::container::options::{invalid, limit_setters, reason, Limits};
 use crate::models::ContainerUpdateBody;
-use crate::options::{ByteSize, RestartPolicy};
+use crate::options::RestartPolicy;
 use crate::{Container, Result};
 
 /// What [`Container::update`] changes, under docker-py's keyword names.
@@ -31,38 +29,16 @@ use crate::{Container, Result};
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct UpdateOptions {
-    blkio_weight: Option<i64>,
-    cpu_period: Option<i64>,
-    cpu_quota: Option<i64>,
-    cpu_rt_period: Option<i64>,
-    cpu_rt_runtime: Option<i64>,
-    cpu_shares: Option<i64>,
-    cpuset_cpus: Option<String>,
-    cpuset_mems: Option<String>,
-    kernel_memory: Option<ByteSize>,
-    mem_limit: Option<ByteSize>,
-    mem_reservation: Option<ByteSize>,
-    memswap_limit: Option<ByteSize>,
-    nano_cpus: Option<i64>,
-    pids_limit: Option<i64>,
+    limits: Limits,
     restart_policy: Option<std::result::Result<RestartPolicy, String>>,
 }
 
 impl UpdateOptions {
-    crate::container::options::shared_resource_setters!();
+    limit_setters!(limits);
 
     /// Nothing changed yet.
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// The kernel memory limit — which the Engine API dropped in 1.42
-    /// (`KernelMemory`); dockhand's request model has no field for it, so
-    /// setting it is reported as an invalid argument.
-    #[deprecated(note = "the Engine API removed KernelMemory in 1.42; this is rejected")]
-    pub fn kernel_memory(mut self, limit: impl Into<ByteSize>) -> Self {
-        self.kernel_memory = Some(limit.into());
-        self
     }
 
     /// When to restart the container: a [`RestartPolicy`] or its text form
@@ -79,30 +55,14 @@ impl UpdateOptions {
 
     /// Check every value and build the request body.
     fn to_body(&self) -> Result<ContainerUpdateBody> {
-        refuse_kernel_memory(&self.kernel_memory)?;
-        nano_cpus_alone(self.nano_cpus, self.cpu_period, self.cpu_quota)?;
-        let restart_policy = match &self.restart_policy {
+        // The update body is `Resources` plus the restart policy.
+        let mut body: ContainerUpdateBody = self.limits.embedded()?;
+        body.restart_policy = match &self.restart_policy {
             None => None,
             Some(Ok(policy)) => Some(policy.to_model()),
             Some(Err(why)) => return Err(invalid("restart_policy", why)),
         };
-        Ok(ContainerUpdateBody {
-            blkio_weight: blkio_weight("blkio_weight", self.blkio_weight)?,
-            cpu_period: at_least("cpu_period", self.cpu_period, 0)?,
-            cpu_quota: at_least("cpu_quota", self.cpu_quota, -1)?,
-            cpu_realtime_period: at_least("cpu_rt_period", self.cpu_rt_period, 0)?,
-            cpu_realtime_runtime: at_least("cpu_rt_runtime", self.cpu_rt_runtime, -1)?,
-            cpu_shares: at_least("cpu_shares", self.cpu_shares, 0)?,
-            cpuset_cpus: cpu_set("cpuset_cpus", &self.cpuset_cpus)?,
-            cpuset_mems: cpu_set("cpuset_mems", &self.cpuset_mems)?,
-            memory: bytes("mem_limit", &self.mem_limit, 0)?,
-            memory_reservation: bytes("mem_reservation", &self.mem_reservation, 0)?,
-            memory_swap: bytes("memswap_limit", &self.memswap_limit, -1)?,
-            nano_cpus: at_least("nano_cpus", self.nano_cpus, 0)?,
-            pids_limit: at_least("pids_limit", self.pids_limit, -1)?,
-            restart_policy,
-            ..ContainerUpdateBody::default()
-        })
+        Ok(body)
     }
 }
 

@@ -202,13 +202,13 @@ impl ContainerOptions {
         I: IntoIterator,
         I::Item: Into<Device>,
     {
-        self.devices = Some(devices.into_iter().map(Into::into).collect());
+        self.devices.devices = Some(devices.into_iter().map(Into::into).collect());
         self
     }
 
     /// Device requests (GPUs and the like), as [`DeviceRequest`]s.
     pub fn device_requests(mut self, requests: impl IntoIterator<Item = DeviceRequest>) -> Self {
-        self.device_requests = Some(requests.into_iter().collect());
+        self.devices.device_requests = Some(requests.into_iter().collect());
         self
     }
 
@@ -218,11 +218,22 @@ impl ContainerOptions {
         I: IntoIterator,
         I::Item: Into<String>,
     {
-        self.device_cgroup_rules = Some(strings(rules));
+        self.devices.device_cgroup_rules = Some(strings(rules));
         self
     }
+}
 
-    pub(super) fn apply_devices(&self, draft: &mut Draft) -> Result<()> {
+/// The devices as typed.
+#[derive(Clone, Debug, Default)]
+pub(super) struct DeviceOptions {
+    devices: Option<Vec<Device>>,
+    device_requests: Option<Vec<DeviceRequest>>,
+    device_cgroup_rules: Option<Vec<String>>,
+}
+
+impl DeviceOptions {
+    /// Check these settings and write them into the request.
+    pub(super) fn apply(&self, draft: &mut Draft) -> Result<()> {
         if let Some(devices) = &self.devices {
             draft.host.devices = Some(
                 devices

@@ -205,11 +205,20 @@ impl ContainerOptions {
     /// [`Healthcheck`], a shell command string (`CMD-SHELL`), or the test
     /// list as the API takes it.
     pub fn healthcheck(mut self, healthcheck: impl Into<Healthcheck>) -> Self {
-        self.healthcheck = Some(healthcheck.into());
+        self.health.healthcheck = Some(healthcheck.into());
         self
     }
+}
 
-    pub(super) fn apply_healthcheck(&self, draft: &mut Draft) -> Result<()> {
+/// The health check as typed.
+#[derive(Clone, Debug, Default)]
+pub(super) struct HealthOptions {
+    healthcheck: Option<Healthcheck>,
+}
+
+impl HealthOptions {
+    /// Check these settings and write them into the request.
+    pub(super) fn apply(&self, draft: &mut Draft) -> Result<()> {
         if let Some(healthcheck) = &self.healthcheck {
             draft.body.healthcheck = Some(healthcheck.to_model(draft)?);
         }

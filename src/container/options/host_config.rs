@@ -22,27 +22,27 @@ use crate::{ApiVersion, Result};
 impl ContainerOptions {
     /// Give the container extended privileges (`docker run --privileged`).
     pub fn privileged(mut self, privileged: bool) -> Self {
-        self.privileged = Some(privileged);
+        self.isolation.privileged = Some(privileged);
         self
     }
 
     /// Mount the container's root filesystem read-only.
     pub fn read_only(mut self, read_only: bool) -> Self {
-        self.read_only = Some(read_only);
+        self.isolation.read_only = Some(read_only);
         self
     }
 
     /// Run an init process (`docker-init`) as PID 1 that forwards signals
     /// and reaps zombies.
     pub fn init(mut self, init: bool) -> Self {
-        self.init = Some(init);
+        self.isolation.init = Some(init);
         self
     }
 
     /// Have the daemon remove the container when it exits. Not with a
     /// restart policy other than `no`.
     pub fn auto_remove(mut self, auto_remove: bool) -> Self {
-        self.auto_remove = Some(auto_remove);
+        self.isolation.auto_remove = Some(auto_remove);
         self
     }
 
@@ -52,7 +52,7 @@ impl ContainerOptions {
         I: IntoIterator,
         I::Item: Into<String>,
     {
-        self.cap_add = Some(strings(capabilities));
+        self.isolation.cap_add = Some(strings(capabilities));
         self
     }
 
@@ -62,7 +62,7 @@ impl ContainerOptions {
         I: IntoIterator,
         I::Item: Into<String>,
     {
-        self.cap_drop = Some(strings(capabilities));
+        self.isolation.cap_drop = Some(strings(capabilities));
         self
     }
 
@@ -73,7 +73,7 @@ impl ContainerOptions {
         I: IntoIterator,
         I::Item: Into<String>,
     {
-        self.security_opt = Some(strings(options));
+        self.isolation.security_opt = Some(strings(options));
         self
     }
 
@@ -83,79 +83,79 @@ impl ContainerOptions {
         I: IntoIterator,
         I::Item: ToString,
     {
-        self.group_add = Some(groups.into_iter().map(|g| g.to_string()).collect());
+        self.isolation.group_add = Some(groups.into_iter().map(|g| g.to_string()).collect());
         self
     }
 
     /// The user namespace mode; only `"host"` (leave the daemon's user
     /// namespace remapping).
     pub fn userns_mode(mut self, mode: impl Into<String>) -> Self {
-        self.userns_mode = Some(mode.into());
+        self.isolation.userns_mode = Some(mode.into());
         self
     }
 
     /// The UTS namespace mode; only `"host"`.
     pub fn uts_mode(mut self, mode: impl Into<String>) -> Self {
-        self.uts_mode = Some(mode.into());
+        self.isolation.uts_mode = Some(mode.into());
         self
     }
 
     /// The PID namespace: `"host"` or `"container:<name|id>"`.
     pub fn pid_mode(mut self, mode: impl Into<String>) -> Self {
-        self.pid_mode = Some(mode.into());
+        self.isolation.pid_mode = Some(mode.into());
         self
     }
 
     /// The IPC namespace: `"none"`, `"private"`, `"shareable"`, `"host"`
     /// or `"container:<name|id>"`.
     pub fn ipc_mode(mut self, mode: impl Into<String>) -> Self {
-        self.ipc_mode = Some(mode.into());
+        self.isolation.ipc_mode = Some(mode.into());
         self
     }
 
     /// The cgroup namespace: `"private"` or `"host"`.
     pub fn cgroupns(mut self, mode: impl Into<String>) -> Self {
-        self.cgroupns = Some(mode.into());
+        self.isolation.cgroupns = Some(mode.into());
         self
     }
 
     /// The parent cgroup of the container's cgroup.
     pub fn cgroup_parent(mut self, parent: impl Into<String>) -> Self {
-        self.cgroup_parent = Some(parent.into());
+        self.isolation.cgroup_parent = Some(parent.into());
         self
     }
 
     /// The isolation technology: `"default"`, `"process"` or `"hyperv"`
     /// (Windows).
     pub fn isolation(mut self, isolation: impl Into<String>) -> Self {
-        self.isolation = Some(isolation.into());
+        self.isolation.isolation = Some(isolation.into());
         self
     }
 
     /// The OCI runtime to run the container with (`"runc"`, …).
     pub fn runtime(mut self, runtime: impl Into<String>) -> Self {
-        self.runtime = Some(runtime.into());
+        self.isolation.runtime = Some(runtime.into());
         self
     }
 
     /// Kernel parameters: a map (values may be numbers) or `"key=value"`
     /// list (`{"net.core.somaxconn": 1024}`).
     pub fn sysctls(mut self, sysctls: impl Into<KeyValues>) -> Self {
-        self.sysctls = Some(sysctls.into());
+        self.isolation.sysctls = Some(sysctls.into());
         self
     }
 
     /// Storage driver options: a map or `"key=value"` list
     /// (`{"size": "10G"}`).
     pub fn storage_opt(mut self, options: impl Into<KeyValues>) -> Self {
-        self.storage_opt = Some(options.into());
+        self.isolation.storage_opt = Some(options.into());
         self
     }
 
     /// Annotations passed to the OCI runtime: a map or `"key=value"` list
     /// (API 1.43).
     pub fn annotations(mut self, annotations: impl Into<KeyValues>) -> Self {
-        self.annotations = Some(annotations.into());
+        self.isolation.annotations = Some(annotations.into());
         self
     }
 
@@ -163,7 +163,7 @@ impl ContainerOptions {
     /// since 1.29; setting it is reported as an invalid argument.
     #[deprecated(note = "the Engine API dropped InitPath in 1.29; this is rejected")]
     pub fn init_path(mut self, path: impl Into<String>) -> Self {
-        self.init_path = Some(path.into());
+        self.isolation.init_path = Some(path.into());
         self
     }
 
@@ -171,11 +171,40 @@ impl ContainerOptions {
     /// driver is long gone); setting it is reported as an invalid argument.
     #[deprecated(note = "no supported Engine API has LxcConf; this is rejected")]
     pub fn lxc_conf(mut self, conf: impl Into<KeyValues>) -> Self {
-        self.lxc_conf = Some(conf.into());
+        self.isolation.lxc_conf = Some(conf.into());
         self
     }
+}
 
-    pub(super) fn apply_host(&self, draft: &mut Draft) -> Result<()> {
+/// The isolation, privilege and lifecycle settings as typed.
+#[derive(Clone, Debug, Default)]
+pub(super) struct IsolationOptions {
+    privileged: Option<bool>,
+    read_only: Option<bool>,
+    init: Option<bool>,
+    auto_remove: Option<bool>,
+    cap_add: Option<Vec<String>>,
+    cap_drop: Option<Vec<String>>,
+    security_opt: Option<Vec<String>>,
+    group_add: Option<Vec<String>>,
+    userns_mode: Option<String>,
+    uts_mode: Option<String>,
+    pid_mode: Option<String>,
+    ipc_mode: Option<String>,
+    cgroupns: Option<String>,
+    cgroup_parent: Option<String>,
+    isolation: Option<String>,
+    runtime: Option<String>,
+    sysctls: Option<KeyValues>,
+    storage_opt: Option<KeyValues>,
+    annotations: Option<KeyValues>,
+    init_path: Option<String>,
+    lxc_conf: Option<KeyValues>,
+}
+
+impl IsolationOptions {
+    /// Check these settings and write them into the request.
+    pub(super) fn apply(&self, draft: &mut Draft) -> Result<()> {
         if self.init_path.is_some() {
             return Err(invalid(
                 "init_path",

@@ -86,11 +86,20 @@ impl From<String> for LogConfig {
 impl ContainerOptions {
     /// The logging driver and its options: a [`LogConfig`] or a driver name.
     pub fn log_config(mut self, config: impl Into<LogConfig>) -> Self {
-        self.log_config = Some(config.into());
+        self.logging.log_config = Some(config.into());
         self
     }
+}
 
-    pub(super) fn apply_log_config(&self, draft: &mut Draft) -> Result<()> {
+/// The logging driver as typed.
+#[derive(Clone, Debug, Default)]
+pub(super) struct LoggingOptions {
+    log_config: Option<LogConfig>,
+}
+
+impl LoggingOptions {
+    /// Check these settings and write them into the request.
+    pub(super) fn apply(&self, draft: &mut Draft) -> Result<()> {
         if let Some(config) = &self.log_config {
             draft.host.log_config = Some(config.to_model()?);
         }

@@ -8,6 +8,7 @@
 
 // The families of setters, one file each (the struct's documentation
 // lists them by task; rustdoc and rustfmt sort them by name).
+mod customize;
 mod devices;
 mod health;
 mod host_config;
@@ -25,17 +26,13 @@ mod volumes;
 mod bytes;
 mod command;
 mod kv;
+mod limits;
 mod proxy;
 mod request;
 mod user;
 mod values;
 
-pub(crate) use resources::{
-    at_least, blkio_weight, bytes, cpu_set, nano_cpus_alone, refuse_kernel_memory,
-    shared_resource_setters,
-};
-
-use std::time::Duration;
+pub(crate) use limits::{limit_setters, Limits};
 
 pub use bytes::ByteSize;
 pub use command::Command;
@@ -51,9 +48,9 @@ pub use restart::RestartPolicy;
 pub use user::User;
 pub use volumes::{VolumeBind, Volumes};
 
-pub(crate) use request::CreateRequest;
+pub(crate) use request::{CreateRequest, Purpose};
 
-use crate::{Error, Signal};
+use crate::Error;
 
 /// A value parsed from what the caller typed, or why it could not be (the
 /// reason names the input; the option's keyword is added when reported).
@@ -108,7 +105,8 @@ fn parsed<T: Clone>(keyword: &str, value: &Parsed<T>) -> crate::Result<T> {
 /// [volumes](#volumes) · [mounts](#mounts) · [resources](#resources) ·
 /// [restart](#restart) · [health](#health) ·
 /// [security and isolation](#security-and-isolation) ·
-/// [devices](#devices) · [logging](#logging).
+/// [devices](#devices) · [logging](#logging) ·
+/// [fields the builder lacks](#fields-the-builder-lacks) (`customize`).
 ///
 /// ```no_run
 /// # async fn demo(docker: dockhand::Docker) -> dockhand::Result<()> {
@@ -134,110 +132,22 @@ fn parsed<T: Clone>(keyword: &str, value: &Parsed<T>) -> crate::Result<T> {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct ContainerOptions {
-    // Query parameters of the create request.
-    name: Option<String>,
-    platform: Option<String>,
-
-    // Read by `run`, not sent.
-    detach: bool,
-    stdout: Option<bool>,
-    stderr: bool,
-    remove: bool,
-
-    // The container's process (`Config`).
-    command: Option<Command>,
-    entrypoint: Option<Command>,
-    environment: Option<KeyValues>,
-    user: Option<String>,
-    working_dir: Option<String>,
-    hostname: Option<String>,
-    domainname: Option<String>,
-    labels: Option<KeyValues>,
-    tty: Option<bool>,
-    stdin_open: Option<bool>,
-    stop_signal: Option<Signal>,
-    stop_timeout: Option<Duration>,
-    use_config_proxy: bool,
-    healthcheck: Option<Healthcheck>,
-
-    // Networking.
-    network: Option<String>,
-    network_mode: Option<NetworkMode>,
-    networking_config: Option<Vec<(String, EndpointConfig)>>,
-    network_disabled: Option<bool>,
-    mac_address: Option<String>,
-    dns: Option<Vec<String>>,
-    dns_opt: Option<Vec<String>>,
-    dns_search: Option<Vec<String>>,
-    extra_hosts: Option<KeyValues>,
-    links: Option<KeyValues>,
-    ports: Option<Ports>,
-    publish_all_ports: Option<bool>,
-
-    // Storage.
-    volumes: Option<Volumes>,
-    volume_driver: Option<String>,
-    volumes_from: Option<Vec<String>>,
-    mounts: Option<Vec<Mount>>,
-    tmpfs: Option<KeyValues>,
-
-    // Devices.
-    devices: Option<Vec<Device>>,
-    device_requests: Option<Vec<DeviceRequest>>,
-    device_cgroup_rules: Option<Vec<String>>,
-
-    // Resources.
-    mem_limit: Option<ByteSize>,
-    mem_reservation: Option<ByteSize>,
-    memswap_limit: Option<ByteSize>,
-    kernel_memory: Option<ByteSize>,
-    shm_size: Option<ByteSize>,
-    mem_swappiness: Option<i64>,
-    oom_kill_disable: Option<bool>,
-    oom_score_adj: Option<i64>,
-    pids_limit: Option<i64>,
-    cpu_count: Option<i64>,
-    cpu_percent: Option<i64>,
-    cpu_period: Option<i64>,
-    cpu_quota: Option<i64>,
-    cpu_rt_period: Option<i64>,
-    cpu_rt_runtime: Option<i64>,
-    cpu_shares: Option<i64>,
-    nano_cpus: Option<i64>,
-    cpuset_cpus: Option<String>,
-    cpuset_mems: Option<String>,
-    blkio_weight: Option<i64>,
-    blkio_weight_device: Option<Vec<(String, i64)>>,
-    device_read_bps: Option<Vec<(String, ByteSize)>>,
-    device_write_bps: Option<Vec<(String, ByteSize)>>,
-    device_read_iops: Option<Vec<(String, i64)>>,
-    device_write_iops: Option<Vec<(String, i64)>>,
-    ulimits: Option<Vec<Ulimit>>,
-
-    // Isolation, privileges and lifecycle (`HostConfig`).
-    privileged: Option<bool>,
-    read_only: Option<bool>,
-    init: Option<bool>,
-    auto_remove: Option<bool>,
-    cap_add: Option<Vec<String>>,
-    cap_drop: Option<Vec<String>>,
-    security_opt: Option<Vec<String>>,
-    group_add: Option<Vec<String>>,
-    userns_mode: Option<String>,
-    uts_mode: Option<String>,
-    pid_mode: Option<String>,
-    ipc_mode: Option<String>,
-    cgroupns: Option<String>,
-    cgroup_parent: Option<String>,
-    isolation: Option<String>,
-    runtime: Option<String>,
-    sysctls: Option<KeyValues>,
-    storage_opt: Option<KeyValues>,
-    annotations: Option<KeyValues>,
-    init_path: Option<String>,
-    lxc_conf: Option<KeyValues>,
-    restart_policy: Option<Parsed<RestartPolicy>>,
-    log_config: Option<LogConfig>,
+    // One family of settings per field, each kept, checked and applied
+    // to the request in its own file.
+    query: run_settings::CreateQuery,
+    run: run_settings::RunSettings,
+    process: process::ProcessOptions,
+    health: health::HealthOptions,
+    network: network::NetworkOptions,
+    ports: ports::PortOptions,
+    volumes: volumes::VolumeOptions,
+    mounts: mounts::MountOptions,
+    devices: devices::DeviceOptions,
+    resources: resources::ResourceOptions,
+    isolation: host_config::IsolationOptions,
+    restart: restart::RestartOptions,
+    logging: logging::LoggingOptions,
+    customize: Option<customize::Customize>,
 }
 
 /// Collect a list option's items as strings.

@@ -547,11 +547,20 @@ impl ContainerOptions {
         I: IntoIterator,
         I::Item: Into<Mount>,
     {
-        self.mounts = Some(mounts.into_iter().map(Into::into).collect());
+        self.mounts.mounts = Some(mounts.into_iter().map(Into::into).collect());
         self
     }
+}
 
-    pub(super) fn apply_mounts(&self, draft: &mut Draft) -> Result<()> {
+/// The mounts as typed.
+#[derive(Clone, Debug, Default)]
+pub(super) struct MountOptions {
+    mounts: Option<Vec<Mount>>,
+}
+
+impl MountOptions {
+    /// Check these settings and write them into the request.
+    pub(super) fn apply(&self, draft: &mut Draft) -> Result<()> {
         let Some(mounts) = &self.mounts else {
             return Ok(());
         };

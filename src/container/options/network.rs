@@ -253,7 +253,7 @@ impl ContainerOptions {
     /// [`networking_config`](Self::networking_config) or later connects).
     /// Not with `network_mode`.
     pub fn network(mut self, network: impl Into<String>) -> Self {
-        self.network = Some(network.into());
+        self.network.network = Some(network.into());
         self
     }
 
@@ -261,7 +261,7 @@ impl ContainerOptions {
     /// `"none"`, `"container:db"`, a network name). Not with `network`;
     /// `host` is not with `ports`.
     pub fn network_mode(mut self, mode: impl Into<NetworkMode>) -> Self {
-        self.network_mode = Some(mode.into());
+        self.network.network_mode = Some(mode.into());
         self
     }
 
@@ -278,13 +278,13 @@ impl ContainerOptions {
             .map(|(name, config)| (name.into(), config))
             .collect();
         endpoints.sort_by(|a, b| a.0.cmp(&b.0));
-        self.networking_config = Some(endpoints);
+        self.network.networking_config = Some(endpoints);
         self
     }
 
     /// Disable networking altogether.
     pub fn network_disabled(mut self, disabled: bool) -> Self {
-        self.network_disabled = Some(disabled);
+        self.network.network_disabled = Some(disabled);
         self
     }
 
@@ -293,7 +293,7 @@ impl ContainerOptions {
     /// goes container-wide (`Config.MacAddress`), as the docker CLI sends
     /// it there.
     pub fn mac_address(mut self, address: impl Into<String>) -> Self {
-        self.mac_address = Some(address.into());
+        self.network.mac_address = Some(address.into());
         self
     }
 
@@ -303,7 +303,7 @@ impl ContainerOptions {
         I: IntoIterator,
         I::Item: Into<String>,
     {
-        self.dns = Some(strings(servers));
+        self.network.dns = Some(strings(servers));
         self
     }
 
@@ -313,7 +313,7 @@ impl ContainerOptions {
         I: IntoIterator,
         I::Item: Into<String>,
     {
-        self.dns_opt = Some(strings(options));
+        self.network.dns_opt = Some(strings(options));
         self
     }
 
@@ -323,14 +323,14 @@ impl ContainerOptions {
         I: IntoIterator,
         I::Item: Into<String>,
     {
-        self.dns_search = Some(strings(domains));
+        self.network.dns_search = Some(strings(domains));
         self
     }
 
     /// Extra `/etc/hosts` entries: a map of hostname → IP address (or
     /// `host-gateway`), or a list of `"host:ip"` strings.
     pub fn extra_hosts(mut self, hosts: impl Into<KeyValues>) -> Self {
-        self.extra_hosts = Some(hosts.into());
+        self.network.extra_hosts = Some(hosts.into());
         self
     }
 
@@ -338,19 +338,37 @@ impl ContainerOptions {
     /// `None` or empty alias links by name), or a list of `"name:alias"`
     /// strings.
     pub fn links(mut self, links: impl Into<KeyValues>) -> Self {
-        self.links = Some(links.into());
+        self.network.links = Some(links.into());
         self
     }
+}
 
+/// The network settings as typed: the mode, the endpoints, names and DNS.
+#[derive(Clone, Debug, Default)]
+pub(super) struct NetworkOptions {
+    network: Option<String>,
+    network_mode: Option<NetworkMode>,
+    networking_config: Option<Vec<(String, EndpointConfig)>>,
+    network_disabled: Option<bool>,
+    mac_address: Option<String>,
+    dns: Option<Vec<String>>,
+    dns_opt: Option<Vec<String>>,
+    dns_search: Option<Vec<String>>,
+    extra_hosts: Option<KeyValues>,
+    links: Option<KeyValues>,
+}
+
+impl NetworkOptions {
     /// The network mode the options amount to: `network_mode`, or the one
     /// that `network` sets.
-    pub(super) fn effective_network_mode(&self) -> Option<NetworkMode> {
+    fn effective_network_mode(&self) -> Option<NetworkMode> {
         self.network_mode
             .clone()
             .or_else(|| self.network.as_deref().map(NetworkMode::from))
     }
 
-    pub(super) fn apply_network(&self, draft: &mut Draft) -> Result<()> {
+    /// Check these settings and write them into the request.
+    pub(super) fn apply(&self, draft: &mut Draft) -> Result<()> {
         let mode = self.checked_network_mode()?;
         if let Some(mode) = &mode {
             draft.host.network_mode = Some(mode.to_string());

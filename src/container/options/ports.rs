@@ -404,25 +404,35 @@ impl ContainerOptions {
     /// `"127.0.0.1:8080"`, or a list of these. The ports are exposed too.
     /// Not with host networking.
     pub fn ports(mut self, ports: impl Into<Ports>) -> Self {
-        self.ports = Some(ports.into());
+        self.ports.ports = Some(ports.into());
         self
     }
 
     /// Publish every port the image exposes on a free host port
     /// (`docker run -P`).
     pub fn publish_all_ports(mut self, publish: bool) -> Self {
-        self.publish_all_ports = Some(publish);
+        self.ports.publish_all_ports = Some(publish);
         self
     }
+}
 
-    pub(super) fn apply_ports(&self, draft: &mut Draft) -> Result<()> {
+/// The published ports as typed.
+#[derive(Clone, Debug, Default)]
+pub(super) struct PortOptions {
+    ports: Option<Ports>,
+    publish_all_ports: Option<bool>,
+}
+
+impl PortOptions {
+    /// Check these settings and write them into the request.
+    pub(super) fn apply(&self, draft: &mut Draft) -> Result<()> {
         draft.host.publish_all_ports = self.publish_all_ports;
         let Some(Ports(ports)) = &self.ports else {
             return Ok(());
         };
-        if let Some(mode @ (NetworkMode::Host | NetworkMode::Container(_))) =
-            self.effective_network_mode()
-        {
+        // The network family, applied before, has set the mode.
+        let mode = draft.host.network_mode.as_deref().map(NetworkMode::from);
+        if let Some(mode @ (NetworkMode::Host | NetworkMode::Container(_))) = mode {
             return Err(invalid(
                 "ports",
                 format!("cannot publish ports with network_mode {mode}"),

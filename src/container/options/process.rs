@@ -28,7 +28,7 @@ impl ContainerOptions {
     /// shell would (`"sh -c 'echo hi'"`), or a list of arguments used as
     /// they are.
     pub fn command(mut self, command: impl Into<Command>) -> Self {
-        self.command = Some(command.into());
+        self.process.command = Some(command.into());
         self
     }
 
@@ -36,7 +36,7 @@ impl ContainerOptions {
     /// [`command`](Self::command). An empty string or list clears the
     /// image's entrypoint.
     pub fn entrypoint(mut self, entrypoint: impl Into<Command>) -> Self {
-        self.entrypoint = Some(entrypoint.into());
+        self.process.entrypoint = Some(entrypoint.into());
         self
     }
 
@@ -44,65 +44,65 @@ impl ContainerOptions {
     /// passes the variable by name alone) or a list of `"K=V"` strings and
     /// bare `"K"` names.
     pub fn environment(mut self, environment: impl Into<KeyValues>) -> Self {
-        self.environment = Some(environment.into());
+        self.process.environment = Some(environment.into());
         self
     }
 
     /// The user to run as: a name or uid, optionally with a group
     /// (`"nobody"`, `1000`, `"1000:1000"`, `(1000, 1000)`).
     pub fn user(mut self, user: impl Into<User>) -> Self {
-        self.user = Some(user.into().into_string());
+        self.process.user = Some(user.into().into_string());
         self
     }
 
     /// The working directory of the command (an absolute path).
     pub fn working_dir(mut self, dir: impl Into<String>) -> Self {
-        self.working_dir = Some(dir.into());
+        self.process.working_dir = Some(dir.into());
         self
     }
 
     /// The container's hostname.
     pub fn hostname(mut self, hostname: impl Into<String>) -> Self {
-        self.hostname = Some(hostname.into());
+        self.process.hostname = Some(hostname.into());
         self
     }
 
     /// The container's domain name.
     pub fn domainname(mut self, domainname: impl Into<String>) -> Self {
-        self.domainname = Some(domainname.into());
+        self.process.domainname = Some(domainname.into());
         self
     }
 
     /// Labels: a map, or a list of `"key=value"` strings and bare names
     /// (which get an empty value).
     pub fn labels(mut self, labels: impl Into<KeyValues>) -> Self {
-        self.labels = Some(labels.into());
+        self.process.labels = Some(labels.into());
         self
     }
 
     /// Allocate a pseudo-terminal (`docker run -t`).
     pub fn tty(mut self, tty: bool) -> Self {
-        self.tty = Some(tty);
+        self.process.tty = Some(tty);
         self
     }
 
     /// Keep standard input open even when nothing is attached
     /// (`docker run -i`).
     pub fn stdin_open(mut self, open: bool) -> Self {
-        self.stdin_open = Some(open);
+        self.process.stdin_open = Some(open);
         self
     }
 
     /// The signal that stops the container, by name (`"SIGINT"`) or number.
     pub fn stop_signal(mut self, signal: impl Into<Signal>) -> Self {
-        self.stop_signal = Some(signal.into());
+        self.process.stop_signal = Some(signal.into());
         self
     }
 
     /// How long a stop waits for the container to exit before killing it,
     /// in whole seconds.
     pub fn stop_timeout(mut self, timeout: Duration) -> Self {
-        self.stop_timeout = Some(timeout);
+        self.process.stop_timeout = Some(timeout);
         self
     }
 
@@ -114,11 +114,32 @@ impl ContainerOptions {
     /// Off by default: unlike docker-py, dockhand reads no CLI
     /// configuration unless asked.
     pub fn use_config_proxy(mut self, enable: bool) -> Self {
-        self.use_config_proxy = enable;
+        self.process.use_config_proxy = enable;
         self
     }
+}
 
-    pub(super) fn apply_process(&self, draft: &mut Draft) -> Result<()> {
+/// The process settings as typed (`Config`: command, environment, user, …).
+#[derive(Clone, Debug, Default)]
+pub(super) struct ProcessOptions {
+    command: Option<Command>,
+    entrypoint: Option<Command>,
+    environment: Option<KeyValues>,
+    user: Option<String>,
+    working_dir: Option<String>,
+    hostname: Option<String>,
+    domainname: Option<String>,
+    labels: Option<KeyValues>,
+    tty: Option<bool>,
+    stdin_open: Option<bool>,
+    stop_signal: Option<Signal>,
+    stop_timeout: Option<Duration>,
+    use_config_proxy: bool,
+}
+
+impl ProcessOptions {
+    /// Check these settings and write them into the request.
+    pub(super) fn apply(&self, draft: &mut Draft) -> Result<()> {
         let body = &mut draft.body;
         if let Some(command) = &self.command {
             body.cmd = Some(parsed("command", command.parsed())?);
@@ -169,18 +190,7 @@ impl ContainerOptions {
         body.domainname = self.domainname.clone();
         body.tty = self.tty;
         body.stop_signal = self.stop_signal.as_ref().map(|s| s.as_str().to_owned());
-        // As docker-py's `create`: a container that is not detached has its
-        // output streams attached, and its stdin too when it is kept open.
-        let stdin_open = self.stdin_open.unwrap_or(false);
         body.open_stdin = self.stdin_open;
-        if !self.detach {
-            body.attach_stdout = Some(true);
-            body.attach_stderr = Some(true);
-            if stdin_open {
-                body.attach_stdin = Some(true);
-                body.stdin_once = Some(true);
-            }
-        }
         Ok(())
     }
 }

@@ -6,6 +6,23 @@ use crate::{ApiVersion, Result};
 use super::values;
 use super::{invalid, ContainerOptions};
 
+/// What the create is for, which decides the streams attached and the
+/// removal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Purpose {
+    /// [`Containers::create`](crate::Containers::create), as docker-py's
+    /// `create`: the output streams attached unless the options say
+    /// `detach`, stdin too when it is kept open.
+    Create,
+    /// [`Containers::run_detached`](crate::Containers::run_detached):
+    /// nothing attached (nothing will read the streams), removed by the
+    /// daemon on exit with `remove`.
+    RunDetached,
+    /// `run` and `run_stream`: the output streams attached, removed by the
+    /// daemon on exit with `remove`.
+    RunAttached,
+}
+
 /// What `POST /containers/create` needs: the query parameters and the body.
 #[derive(Clone, Debug)]
 pub(crate) struct CreateRequest {
@@ -16,6 +33,28 @@ pub(crate) struct CreateRequest {
     /// The container configuration, with its `HostConfig` and
     /// `NetworkingConfig`.
     pub body: ContainerCreateBody,
+}
+
+impl CreateRequest {
+    /// Whether the container gets a terminal, as sent (after any
+    /// [`customize`](ContainerOptions::customize) hook): its output then
+    /// comes unframed.
+    pub fn tty(&self) -> bool {
+        self.body.tty == Some(true)
+    }
+
+    /// Whether the daemon removes the container when it exits, as sent.
+    pub fn auto_remove(&self) -> bool {
+        self.body
+            .host_config
+            .as_ref()
+            .is_some_and(|host| host.auto_remove == Some(true))
+    }
+
+    /// The command as sent (empty: the image's).
+    pub fn command(&self) -> Vec<String> {
+        self.body.cmd.clone().unwrap_or_default()
+    }
 }
 
 /// The request being filled in, and the version it is for.
@@ -34,13 +73,24 @@ impl Draft {
 
 impl ContainerOptions {
     /// Validate the options and build the create request for `image` on a
-    /// daemon speaking `api`.
+    /// daemon speaking `api`, as [`Containers::create`](crate::Containers::create)
+    /// sends it.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) naming the
     /// keyword for a malformed value, an invalid combination, or an option
     /// that `api` does not have.
     pub(crate) fn to_request(&self, image: &str, api: ApiVersion) -> Result<CreateRequest> {
+        self.to_request_for(image, api, Purpose::Create)
+    }
+
+    /// As [`to_request`](Self::to_request), for `purpose`.
+    pub(crate) fn to_request_for(
+        &self,
+        image: &str,
+        api: ApiVersion,
+        purpose: Purpose,
+    ) -> Result<CreateRequest> {
         if image.trim().is_empty() {
             return Err(invalid("image", "must not be empty"));
         }
@@ -50,64 +100,62 @@ impl ContainerOptions {
                 image: Some(image.to_owned()),
                 ..Default::default()
             },
-            host: HostConfig::default(),
+            // `HostConfig` embeds `Resources`: the limits are its start.
+            host: self.resources.limits.embedded()?,
         };
         // A fixed order, so the first error reported is always the same.
-        self.apply_process(&mut draft)?;
-        self.apply_healthcheck(&mut draft)?;
-        self.apply_network(&mut draft)?;
-        self.apply_ports(&mut draft)?;
-        self.apply_volumes(&mut draft)?;
-        self.apply_mounts(&mut draft)?;
-        self.apply_devices(&mut draft)?;
-        self.apply_resources(&mut draft)?;
-        self.apply_host(&mut draft)?;
-        self.apply_restart_policy(&mut draft)?;
-        self.apply_log_config(&mut draft)?;
+        self.process.apply(&mut draft)?;
+        self.health.apply(&mut draft)?;
+        self.network.apply(&mut draft)?;
+        self.ports.apply(&mut draft)?;
+        self.volumes.apply(&mut draft)?;
+        self.mounts.apply(&mut draft)?;
+        self.devices.apply(&mut draft)?;
+        self.resources.apply(&mut draft)?;
+        self.isolation.apply(&mut draft)?;
+        self.restart.apply(&mut draft)?;
+        self.logging.apply(&mut draft)?;
         let Draft { mut body, host, .. } = draft;
         body.host_config = Some(host);
+        if let Some(customize) = &self.customize {
+            customize.apply(&mut body);
+        }
+        self.attach_for(purpose, &mut body);
         values::check_values(&body)?;
         Ok(CreateRequest {
-            name: self.checked_name()?,
-            platform: self.checked_platform()?,
+            name: self.query.checked_name()?,
+            platform: self.query.checked_platform()?,
             body,
         })
     }
 
-    /// The name, if valid: `[a-zA-Z0-9][a-zA-Z0-9_.-]+`, as the daemon
-    /// requires (a leading `/` is allowed).
-    fn checked_name(&self) -> Result<Option<String>> {
-        let Some(name) = &self.name else {
-            return Ok(None);
+    /// Set the streams attached and the removal that `purpose` needs.
+    fn attach_for(&self, purpose: Purpose, body: &mut ContainerCreateBody) {
+        let run = self.run_settings();
+        let attach_output = match purpose {
+            Purpose::Create => !run.detach(),
+            Purpose::RunDetached => false,
+            Purpose::RunAttached => true,
         };
-        let bare = name.strip_prefix('/').unwrap_or(name);
-        let mut chars = bare.chars();
-        let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphanumeric());
-        let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
-        if !first_ok || !rest_ok || bare.len() < 2 {
-            return Err(invalid(
-                "name",
-                format!(
-                    "{name:?} is not a valid container name (allowed: [a-zA-Z0-9][a-zA-Z0-9_.-]+)"
-                ),
-            ));
+        let attach_stdin = attach_output && body.open_stdin == Some(true);
+        if purpose == Purpose::RunDetached {
+            body.attach_stdin = Some(false);
+            body.attach_stdout = Some(false);
+            body.attach_stderr = Some(false);
+            body.stdin_once = None;
+        } else if attach_output {
+            body.attach_stdout = Some(true);
+            body.attach_stderr = Some(true);
+            if attach_stdin {
+                body.attach_stdin = Some(true);
+                body.stdin_once = Some(true);
+            }
         }
-        Ok(Some(name.clone()))
-    }
-
-    /// The platform, if well-formed: `os[/arch[/variant]]`.
-    fn checked_platform(&self) -> Result<Option<String>> {
-        let Some(platform) = &self.platform else {
-            return Ok(None);
-        };
-        let parts: Vec<&str> = platform.split('/').collect();
-        if parts.len() > 3 || parts.iter().any(|part| part.trim().is_empty()) {
-            return Err(invalid(
-                "platform",
-                format!("{platform:?} is not os[/arch[/variant]]"),
-            ));
+        if purpose != Purpose::Create && run.remove() {
+            body.host_config
+                .get_or_insert_with(Default::default)
+                .auto_remove = Some(true);
         }
-        Ok(Some(platform.clone()))
     }
 }
 
@@ -203,16 +251,51 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn the_purpose_decides_the_streams_attached_and_the_removal() {
+        let options = ContainerOptions::new().stdin_open(true).remove(true);
+        let for_purpose = |options: &ContainerOptions, purpose| {
+            let request = options.to_request_for("busybox", V141, purpose).unwrap();
+            let body = &request.body;
+            let flags = [body.attach_stdin, body.attach_stdout, body.attach_stderr];
+            (flags, body.stdin_once, request.auto_remove())
+        };
+        let attached = [Some(true); 3];
+        assert_eq!(
+            for_purpose(&options, Purpose::Create),
+            (attached, Some(true), false)
+        );
+        assert_eq!(
+            for_purpose(&options, Purpose::RunAttached),
+            (attached, Some(true), true)
+        );
+        assert_eq!(
+            for_purpose(&options, Purpose::RunDetached),
+            ([Some(false); 3], None, true)
+        );
+        let detached = options.clone().detach(true);
+        assert_eq!(
+            for_purpose(&detached, Purpose::Create),
+            ([None; 3], None, false)
+        );
+        let plain = ContainerOptions::new().tty(true).command("sh -c 'echo hi'");
+        let request = plain
+            .to_request_for("busybox", V141, Purpose::RunAttached)
+            .unwrap();
+        assert!(request.tty());
+        assert_eq!(request.command(), ["sh", "-c", "echo hi"]);
+    }
+
+    #[test]
     fn run_only_options_are_not_sent() {
         let options = ContainerOptions::new()
             .detach(true)
             .stdout(false)
             .stderr(true)
             .remove(true);
-        assert!(options.run_detach() && !options.run_stdout() && options.run_stderr());
-        assert!(options.run_remove());
-        let plain = ContainerOptions::new();
-        assert!(!plain.run_detach() && plain.run_stdout() && !plain.run_stderr());
+        let run = options.run_settings();
+        assert!(run.detach() && !run.stdout() && run.stderr() && run.remove());
+        let plain = *ContainerOptions::new().run_settings();
+        assert!(!plain.detach() && plain.stdout() && !plain.stderr() && !plain.remove());
         let json = serde_json::to_value(request(options).body).unwrap();
         assert_eq!(json["HostConfig"], serde_json::json!({}));
     }

@@ -1,5 +1,6 @@
 //! Resource limits: memory, CPU, block IO, pids and ulimits.
 
+use super::limits::{at_least, blkio_weight, bytes, in_range, limit_setters, Limits};
 use super::request::Draft;
 use super::{invalid, parsed, ByteSize, ContainerOptions, Parsed};
 use crate::models::{HostConfigBlkioWeightDeviceItem, HostConfigUlimitsItem, ThrottleDevice};
@@ -84,99 +85,6 @@ fn device_list<P: Into<String>, V>(items: impl IntoIterator<Item = (P, V)>) -> V
     items.into_iter().map(|(p, v)| (p.into(), v)).collect()
 }
 
-/// The memory, CPU and block-IO setters that [`ContainerOptions`] and
-/// [`UpdateOptions`](crate::UpdateOptions) share: both keep these limits in
-/// fields of the same names, and both take them in the same forms.
-macro_rules! shared_resource_setters {
-    () => {
-        /// The memory limit: bytes, or a size such as `"128m"` or `"1.5g"`.
-        pub fn mem_limit(mut self, limit: impl Into<$crate::options::ByteSize>) -> Self {
-            self.mem_limit = Some(limit.into());
-            self
-        }
-
-        /// The memory soft limit.
-        pub fn mem_reservation(
-            mut self,
-            reservation: impl Into<$crate::options::ByteSize>,
-        ) -> Self {
-            self.mem_reservation = Some(reservation.into());
-            self
-        }
-
-        /// The limit of memory plus swap (not below the memory limit); `-1`
-        /// for unlimited swap.
-        pub fn memswap_limit(mut self, limit: impl Into<$crate::options::ByteSize>) -> Self {
-            self.memswap_limit = Some(limit.into());
-            self
-        }
-
-        /// The most processes the container may run; `-1` for no limit.
-        pub fn pids_limit(mut self, limit: i64) -> Self {
-            self.pids_limit = Some(limit);
-            self
-        }
-
-        /// The CFS period, in microseconds. Not with `nano_cpus`.
-        pub fn cpu_period(mut self, period: i64) -> Self {
-            self.cpu_period = Some(period);
-            self
-        }
-
-        /// The CPU time per CFS period, in microseconds. Not with `nano_cpus`.
-        pub fn cpu_quota(mut self, quota: i64) -> Self {
-            self.cpu_quota = Some(quota);
-            self
-        }
-
-        /// The real-time scheduler period, in microseconds.
-        pub fn cpu_rt_period(mut self, period: i64) -> Self {
-            self.cpu_rt_period = Some(period);
-            self
-        }
-
-        /// The real-time scheduler runtime, in microseconds.
-        pub fn cpu_rt_runtime(mut self, runtime: i64) -> Self {
-            self.cpu_rt_runtime = Some(runtime);
-            self
-        }
-
-        /// The relative CPU weight (1024 is the default).
-        pub fn cpu_shares(mut self, shares: i64) -> Self {
-            self.cpu_shares = Some(shares);
-            self
-        }
-
-        /// The CPU quota in units of 10⁻⁹ CPUs (`1_500_000_000` is 1.5 CPUs,
-        /// `--cpus 1.5`). Not with a CFS period or quota.
-        pub fn nano_cpus(mut self, nano_cpus: i64) -> Self {
-            self.nano_cpus = Some(nano_cpus);
-            self
-        }
-
-        /// The CPUs the container may use (`"0-3"`, `"0,1"`).
-        pub fn cpuset_cpus(mut self, cpus: impl Into<String>) -> Self {
-            self.cpuset_cpus = Some(cpus.into());
-            self
-        }
-
-        /// The memory nodes the container may use (`"0-3"`, `"0,1"`).
-        pub fn cpuset_mems(mut self, mems: impl Into<String>) -> Self {
-            self.cpuset_mems = Some(mems.into());
-            self
-        }
-
-        /// The relative block IO weight, 10 to 1000 (the daemon discards it,
-        /// with a warning, where the kernel lacks block IO weights).
-        pub fn blkio_weight(mut self, weight: i64) -> Self {
-            self.blkio_weight = Some(weight);
-            self
-        }
-    };
-}
-
-pub(crate) use shared_resource_setters;
-
 /// # Resources
 ///
 /// Memory, CPU, block I/O and process limits; the same setters serve
@@ -193,51 +101,42 @@ pub(crate) use shared_resource_setters;
 ///     .ulimits(["nofile=1024:2048"]);
 /// ```
 impl ContainerOptions {
-    shared_resource_setters!();
-
-    /// The kernel memory limit — which the Engine API dropped in 1.42
-    /// (`HostConfig.KernelMemory`); dockhand's request model has no field
-    /// for it, so setting it is reported as an invalid argument.
-    #[deprecated(note = "the Engine API removed HostConfig.KernelMemory in 1.42; this is rejected")]
-    pub fn kernel_memory(mut self, limit: impl Into<ByteSize>) -> Self {
-        self.kernel_memory = Some(limit.into());
-        self
-    }
+    limit_setters!(resources.limits);
 
     /// The size of `/dev/shm` (`"1g"` or bytes).
     pub fn shm_size(mut self, size: impl Into<ByteSize>) -> Self {
-        self.shm_size = Some(size.into());
+        self.resources.shm_size = Some(size.into());
         self
     }
 
     /// How readily the kernel swaps the container's pages, 0 to 100 (`-1`:
     /// the host's setting).
     pub fn mem_swappiness(mut self, swappiness: i64) -> Self {
-        self.mem_swappiness = Some(swappiness);
+        self.resources.mem_swappiness = Some(swappiness);
         self
     }
 
     /// Never let the OOM killer kill the container's processes.
     pub fn oom_kill_disable(mut self, disable: bool) -> Self {
-        self.oom_kill_disable = Some(disable);
+        self.resources.oom_kill_disable = Some(disable);
         self
     }
 
     /// The OOM killer's preference, -1000 (never) to 1000 (first).
     pub fn oom_score_adj(mut self, adjustment: i64) -> Self {
-        self.oom_score_adj = Some(adjustment);
+        self.resources.oom_score_adj = Some(adjustment);
         self
     }
 
     /// Number of usable CPUs (Windows).
     pub fn cpu_count(mut self, count: i64) -> Self {
-        self.cpu_count = Some(count);
+        self.resources.cpu_count = Some(count);
         self
     }
 
     /// Usable percentage of the CPUs (Windows).
     pub fn cpu_percent(mut self, percent: i64) -> Self {
-        self.cpu_percent = Some(percent);
+        self.resources.cpu_percent = Some(percent);
         self
     }
 
@@ -248,7 +147,7 @@ impl ContainerOptions {
         P: Into<String>,
         W: Into<i64>,
     {
-        self.blkio_weight_device = Some(
+        self.resources.blkio_weight_device = Some(
             device_list(weights)
                 .into_iter()
                 .map(|(p, w)| (p, w.into()))
@@ -265,7 +164,7 @@ impl ContainerOptions {
         P: Into<String>,
         R: Into<ByteSize>,
     {
-        self.device_read_bps = Some(rate_list(rates));
+        self.resources.device_read_bps = Some(rate_list(rates));
         self
     }
 
@@ -276,7 +175,7 @@ impl ContainerOptions {
         P: Into<String>,
         R: Into<ByteSize>,
     {
-        self.device_write_bps = Some(rate_list(rates));
+        self.resources.device_write_bps = Some(rate_list(rates));
         self
     }
 
@@ -287,7 +186,7 @@ impl ContainerOptions {
         P: Into<String>,
         N: Into<i64>,
     {
-        self.device_read_iops = Some(iops_list(rates));
+        self.resources.device_read_iops = Some(iops_list(rates));
         self
     }
 
@@ -298,7 +197,7 @@ impl ContainerOptions {
         P: Into<String>,
         N: Into<i64>,
     {
-        self.device_write_iops = Some(iops_list(rates));
+        self.resources.device_write_iops = Some(iops_list(rates));
         self
     }
 
@@ -309,33 +208,42 @@ impl ContainerOptions {
         I: IntoIterator,
         I::Item: Into<Ulimit>,
     {
-        self.ulimits = Some(ulimits.into_iter().map(Into::into).collect());
+        self.resources.ulimits = Some(ulimits.into_iter().map(Into::into).collect());
         self
     }
+}
 
-    pub(super) fn apply_resources(&self, draft: &mut Draft) -> Result<()> {
-        refuse_kernel_memory(&self.kernel_memory)?;
-        nano_cpus_alone(self.nano_cpus, self.cpu_period, self.cpu_quota)?;
+/// The resource settings as typed: the [`Limits`] that
+/// [`UpdateOptions`](crate::UpdateOptions) can change too, and those fixed
+/// at creation.
+#[derive(Clone, Debug, Default)]
+pub(super) struct ResourceOptions {
+    pub(super) limits: Limits,
+    shm_size: Option<ByteSize>,
+    mem_swappiness: Option<i64>,
+    oom_kill_disable: Option<bool>,
+    oom_score_adj: Option<i64>,
+    cpu_count: Option<i64>,
+    cpu_percent: Option<i64>,
+    blkio_weight_device: Option<Vec<(String, i64)>>,
+    device_read_bps: Option<Vec<(String, ByteSize)>>,
+    device_write_bps: Option<Vec<(String, ByteSize)>>,
+    device_read_iops: Option<Vec<(String, i64)>>,
+    device_write_iops: Option<Vec<(String, i64)>>,
+    ulimits: Option<Vec<Ulimit>>,
+}
+
+impl ResourceOptions {
+    /// Fill the `HostConfig`'s resources beyond the [`Limits`] (which
+    /// the request starts from).
+    pub(super) fn apply(&self, draft: &mut Draft) -> Result<()> {
         let host = &mut draft.host;
-        host.memory = bytes("mem_limit", &self.mem_limit, 0)?;
-        host.memory_reservation = bytes("mem_reservation", &self.mem_reservation, 0)?;
-        host.memory_swap = bytes("memswap_limit", &self.memswap_limit, -1)?;
         host.shm_size = bytes("shm_size", &self.shm_size, 0)?;
         host.memory_swappiness = in_range("mem_swappiness", self.mem_swappiness, -1, 100)?;
         host.oom_kill_disable = self.oom_kill_disable;
         host.oom_score_adj = in_range("oom_score_adj", self.oom_score_adj, -1000, 1000)?;
-        host.pids_limit = self.pids_limit;
         host.cpu_count = at_least("cpu_count", self.cpu_count, 0)?;
         host.cpu_percent = in_range("cpu_percent", self.cpu_percent, 0, 100)?;
-        host.cpu_period = at_least("cpu_period", self.cpu_period, 0)?;
-        host.cpu_quota = at_least("cpu_quota", self.cpu_quota, -1)?;
-        host.cpu_realtime_period = at_least("cpu_rt_period", self.cpu_rt_period, 0)?;
-        host.cpu_realtime_runtime = at_least("cpu_rt_runtime", self.cpu_rt_runtime, -1)?;
-        host.cpu_shares = at_least("cpu_shares", self.cpu_shares, 0)?;
-        host.nano_cpus = at_least("nano_cpus", self.nano_cpus, 0)?;
-        host.cpuset_cpus = cpu_set("cpuset_cpus", &self.cpuset_cpus)?;
-        host.cpuset_mems = cpu_set("cpuset_mems", &self.cpuset_mems)?;
-        host.blkio_weight = blkio_weight("blkio_weight", self.blkio_weight)?;
         if let Some(weights) = &self.blkio_weight_device {
             let mut items = Vec::new();
             for (path, weight) in weights {
@@ -387,110 +295,6 @@ fn iops_list<P: Into<String>, N: Into<i64>>(
         .into_iter()
         .map(|(p, n)| (p, n.into()))
         .collect()
-}
-
-/// A byte size of at least `minimum`.
-pub(crate) fn bytes(keyword: &str, size: &Option<ByteSize>, minimum: i64) -> Result<Option<i64>> {
-    let Some(size) = size else {
-        return Ok(None);
-    };
-    let bytes = parsed(keyword, size.parsed())?;
-    if bytes < minimum {
-        return Err(invalid(
-            keyword,
-            format!("{bytes} must be at least {minimum}"),
-        ));
-    }
-    Ok(Some(bytes))
-}
-
-/// `value` unless it is below `low`, which is an invalid argument naming
-/// `keyword`.
-pub(crate) fn at_least(keyword: &str, value: Option<i64>, low: i64) -> Result<Option<i64>> {
-    in_range(keyword, value, low, i64::MAX)
-}
-
-/// The refusal of a kernel memory limit, for create and update alike:
-/// the Engine API dropped it in 1.42 and the request models follow 1.55.
-pub(crate) fn refuse_kernel_memory(limit: &Option<ByteSize>) -> Result<()> {
-    match limit {
-        Some(_) => Err(invalid(
-            "kernel_memory",
-            "the Engine API removed KernelMemory in 1.42 (kernels no longer enforce it), \
-             so dockhand does not send it",
-        )),
-        None => Ok(()),
-    }
-}
-
-/// `value` unless it lies outside `low..=high` (`high` of `i64::MAX`: no
-/// upper bound), which is an invalid argument naming `keyword`.
-fn in_range(keyword: &str, value: Option<i64>, low: i64, high: i64) -> Result<Option<i64>> {
-    match value {
-        Some(n) if n < low || n > high => {
-            let range = match high {
-                i64::MAX => format!("at least {low}"),
-                _ => format!("from {low} to {high}"),
-            };
-            Err(invalid(keyword, format!("{n} must be {range}")))
-        }
-        _ => Ok(value),
-    }
-}
-
-/// A block IO weight: 10 to 1000, or 0 for the default (on update: unchanged).
-/// Refuses a positive `nano_cpus` together with a positive CFS period or
-/// quota, which dockerd
-/// refuses too ("Conflicting options: Nano CPUs and CPU Period cannot both
-/// be set"), before any request.
-pub(crate) fn nano_cpus_alone(
-    nano_cpus: Option<i64>,
-    cpu_period: Option<i64>,
-    cpu_quota: Option<i64>,
-) -> Result<()> {
-    // As dockerd judges it: zero means unset.
-    let set = |value: Option<i64>| value.is_some_and(|value| value > 0);
-    if !set(nano_cpus) {
-        return Ok(());
-    }
-    let conflicting = match (set(cpu_period), set(cpu_quota)) {
-        (true, _) => "cpu_period",
-        (false, true) => "cpu_quota",
-        (false, false) => return Ok(()),
-    };
-    Err(invalid(
-        "nano_cpus",
-        format!("cannot be set together with {conflicting}: choose one way to limit CPU time"),
-    ))
-}
-
-pub(crate) fn blkio_weight(keyword: &str, weight: Option<i64>) -> Result<Option<i64>> {
-    match weight {
-        Some(w) if w != 0 && !(10..=1000).contains(&w) => Err(invalid(
-            keyword,
-            format!("weight {w} must be from 10 to 1000"),
-        )),
-        _ => Ok(weight),
-    }
-}
-
-/// A CPU or memory-node list such as `0-3,5`.
-pub(crate) fn cpu_set(keyword: &str, set: &Option<String>) -> Result<Option<String>> {
-    let Some(set) = set else {
-        return Ok(None);
-    };
-    let number = |n: &str| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
-    let valid = set.split(',').all(|part| match part.split_once('-') {
-        Some((start, end)) => number(start) && number(end),
-        None => number(part),
-    });
-    if !valid {
-        return Err(invalid(
-            keyword,
-            format!("{set:?} is not a list like 0-3,5"),
-        ));
-    }
-    Ok(Some(set.clone()))
 }
 
 fn device_path(keyword: &str, path: &str) -> Result<String> {

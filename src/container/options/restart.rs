@@ -4,7 +4,7 @@ use std::fmt::{self, Display};
 use std::str::FromStr;
 
 use super::request::Draft;
-use super::{invalid, parsed, reason, ContainerOptions};
+use super::{invalid, parsed, reason, ContainerOptions, Parsed};
 use crate::models::RestartPolicy as RawRestartPolicy;
 use crate::{Error, Result};
 
@@ -147,16 +147,26 @@ impl ContainerOptions {
         P: TryInto<RestartPolicy>,
         P::Error: Into<crate::Error>,
     {
-        self.restart_policy = Some(policy.try_into().map_err(reason));
+        self.restart.restart_policy = Some(policy.try_into().map_err(reason));
         self
     }
+}
 
-    pub(super) fn apply_restart_policy(&self, draft: &mut Draft) -> Result<()> {
+/// The restart policy as typed.
+#[derive(Clone, Debug, Default)]
+pub(super) struct RestartOptions {
+    restart_policy: Option<Parsed<RestartPolicy>>,
+}
+
+impl RestartOptions {
+    /// Check these settings and write them into the request.
+    pub(super) fn apply(&self, draft: &mut Draft) -> Result<()> {
         let Some(policy) = &self.restart_policy else {
             return Ok(());
         };
         let policy = parsed("restart_policy", policy)?;
-        if self.auto_remove == Some(true) && policy != RestartPolicy::No {
+        // The isolation family, applied before, has set `AutoRemove`.
+        if draft.host.auto_remove == Some(true) && policy != RestartPolicy::No {
             return Err(invalid(
                 "restart_policy",
                 format!("{policy} cannot be used with auto_remove"),

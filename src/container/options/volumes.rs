@@ -209,13 +209,13 @@ impl ContainerOptions {
     /// `"/scratch"` for an anonymous volume), or a map of host path or
     /// volume name → [`VolumeBind`] or target path.
     pub fn volumes(mut self, volumes: impl Into<Volumes>) -> Self {
-        self.volumes = Some(volumes.into());
+        self.volumes.volumes = Some(volumes.into());
         self
     }
 
     /// The volume driver for the container's volumes.
     pub fn volume_driver(mut self, driver: impl Into<String>) -> Self {
-        self.volume_driver = Some(driver.into());
+        self.volumes.volume_driver = Some(driver.into());
         self
     }
 
@@ -225,7 +225,7 @@ impl ContainerOptions {
         I: IntoIterator,
         I::Item: Into<String>,
     {
-        self.volumes_from = Some(strings(containers));
+        self.volumes.volumes_from = Some(strings(containers));
         self
     }
 
@@ -233,11 +233,23 @@ impl ContainerOptions {
     /// (`{"/run": "size=64m,uid=1000"}`, `""` for none), or a list of
     /// `"path[:options]"` strings.
     pub fn tmpfs(mut self, mounts: impl Into<KeyValues>) -> Self {
-        self.tmpfs = Some(mounts.into());
+        self.volumes.tmpfs = Some(mounts.into());
         self
     }
+}
 
-    pub(super) fn apply_volumes(&self, draft: &mut Draft) -> Result<()> {
+/// The volumes and tmpfs mounts as typed.
+#[derive(Clone, Debug, Default)]
+pub(super) struct VolumeOptions {
+    volumes: Option<Volumes>,
+    volume_driver: Option<String>,
+    volumes_from: Option<Vec<String>>,
+    tmpfs: Option<KeyValues>,
+}
+
+impl VolumeOptions {
+    /// Check these settings and write them into the request.
+    pub(super) fn apply(&self, draft: &mut Draft) -> Result<()> {
         if let Some(Volumes(entries)) = &self.volumes {
             let mut binds = Vec::with_capacity(entries.len());
             let mut targets = BTreeMap::new();
