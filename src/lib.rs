@@ -80,11 +80,12 @@ pub use builder::{
 };
 pub use client::Docker;
 pub use container::{
-    ArchiveBody, AttachOptions, ChangeKind, CommitOptions, Container, ContainerAttrs,
-    ContainerExit, ContainerOptions, ContainerStatus, Containers, Exec, ExecOptions, ExecOutput,
-    ExecResult, FilesystemChange, HealthStatus, HttpCheck, KillOptions, ListOptions, LogLine,
-    LogSource, LogTime, LogsOptions, PathStat, ProcessList, PruneReport, PublishedPort, Ready,
-    RemoveOptions, Signal, StopOptions, TopOptions, UpdateOptions, WaitCondition, WaitOptions,
+    ArchiveBody, AttachOptions, AttachedProcess, ChangeKind, CommitOptions, Container,
+    ContainerAttrs, ContainerExit, ContainerOptions, ContainerStatus, Containers, Exec,
+    ExecOptions, ExecOutput, ExecResult, FilesystemChange, HealthStatus, HttpCheck, KillOptions,
+    ListOptions, LogLine, LogSource, LogTime, LogsOptions, PathStat, ProcessEnd, ProcessList,
+    PruneReport, PublishedPort, Ready, RemoveOptions, Signal, StopOptions, TopOptions,
+    UpdateOptions, WaitCondition, WaitOptions,
 };
 pub use context::{DockerContext, DEFAULT_CONTEXT};
 pub use error::{BoxError, Error, Resource, Result};

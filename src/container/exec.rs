@@ -7,7 +7,7 @@ use futures_util::Stream;
 use crate::options::{Command, KeyValues};
 use crate::stream::{self, framing_from_headers, OutputChunk};
 use crate::transport::path::check_name;
-use crate::{models, Container, Docker, HijackedConnection, Result};
+use crate::{models, AttachedProcess, Container, Docker, ProcessEnd, Result};
 
 /// How long to keep asking for an exec's exit code after its output ended,
 /// in case the daemon has not recorded it yet.
@@ -239,6 +239,11 @@ impl Exec {
         &self.id
     }
 
+    /// The client the exec belongs to.
+    pub(crate) fn docker(&self) -> &Docker {
+        &self.docker
+    }
+
     /// The id for a request path, checked: it came from the daemon.
     fn path_id(&self) -> Result<&str> {
         check_name("exec", &self.id)
@@ -325,7 +330,7 @@ impl Exec {
 
     /// The exit code once the command has ended: output end and exit-code
     /// bookkeeping can be a moment apart in the daemon.
-    async fn final_exit_code(&self) -> Result<i64> {
+    pub(crate) async fn final_exit_code(&self) -> Result<i64> {
         for _ in 0..EXIT_CODE_POLLS {
             if let Some(code) = self.exit_code().await? {
                 return Ok(code);
@@ -416,10 +421,11 @@ impl Container {
         Ok((exec, output))
     }
 
-    /// Run a command in the container and hand over the raw connection:
-    /// read its output (multiplexed unless [`ExecOptions::tty`]) and, with
+    /// Run a command in the container attached: read its output (raw, or
+    /// multiplexed unless [`ExecOptions::tty`]) and, with
     /// [`ExecOptions::stdin`], write its stdin; shutting down the write side
-    /// closes stdin.
+    /// closes stdin. The [`AttachedProcess`](crate::AttachedProcess) gives
+    /// the exit code once the output has ended.
     ///
     /// # Errors
     /// As for [`Container::exec_run`].
@@ -441,7 +447,7 @@ impl Container {
         &self,
         command: impl Into<Command>,
         options: &ExecOptions,
-    ) -> Result<(Exec, HijackedConnection)> {
+    ) -> Result<(Exec, AttachedProcess)> {
         let exec = self.exec_create(command.into(), options).await?;
         let body = serde_json::to_vec(&models::ExecStartBody {
             detach: Some(false),
@@ -456,8 +462,11 @@ impl Container {
             .literal("/exec/")
             .name("exec", &exec.id)?
             .literal("/start");
-        let connection = self.docker.hijack("ExecStart", &path, Some(body)).await?;
-        Ok((exec, connection))
+        const OPERATION: &str = "ExecStart";
+        let connection = self.docker.hijack(OPERATION, &path, Some(body)).await?;
+        let end = ProcessEnd::exec(exec.clone());
+        let process = AttachedProcess::new(connection, options.tty, OPERATION, end);
+        Ok((exec, process))
     }
 
     /// Start a command in the container without waiting for it (`docker

@@ -9,7 +9,7 @@ use tokio_util::io::StreamReader;
 
 use crate::container::ContainerStatus;
 use crate::stream::{self, framing_from_headers, OutputChunk};
-use crate::{Container, ContainerAttrs, HijackedConnection, Result};
+use crate::{AttachedProcess, Container, ContainerAttrs, HijackedConnection, ProcessEnd, Result};
 
 /// A point in time for [`LogsOptions::since`] and [`LogsOptions::until`]:
 /// a [`SystemTime`] or seconds since the Unix epoch.
@@ -205,6 +205,9 @@ impl AttachOptions {
     }
 }
 
+/// The operation attaching is, in errors.
+const ATTACH: &str = "ContainerAttach";
+
 impl Container {
     /// The container's log output, stdout and stderr interleaved as written
     /// (`docker logs`). With `follow`, waits until the container stops.
@@ -327,20 +330,16 @@ impl Container {
         } else {
             self.tty().await?
         };
-        let connection = self.attach_socket(&options).await?;
-        let framing = stream::framing(connection.content_type(), tty);
-        Ok(stream::demux_reader(
-            connection,
-            framing,
-            "ContainerAttach",
-            self.docker.host().to_string(),
-        ))
+        let connection = self.attach_connection(&options).await?;
+        let (output, _end) = self.attached(connection, tty).output();
+        Ok(output)
     }
 
-    /// Attach and hand over the raw connection: read the container's output
-    /// (multiplexed unless it has a TTY) and, with
-    /// [`AttachOptions::stdin`], write its stdin. Output that arrives with
-    /// the daemon's answer is kept for the first reads.
+    /// Attach to the container: read its output (multiplexed unless it
+    /// has a TTY) and, with [`AttachOptions::stdin`], write its stdin.
+    /// Output that arrives with the daemon's answer is kept for the first
+    /// reads. The [`AttachedProcess`](crate::AttachedProcess) gives the
+    /// exit status once the output has ended.
     ///
     /// # Errors
     /// [`Error::NotFound`](crate::Error::NotFound) if the container is gone.
@@ -348,14 +347,26 @@ impl Container {
     /// ```no_run
     /// # async fn demo(container: dockhand::Container) -> dockhand::Result<()> {
     /// use tokio::io::AsyncWriteExt;
-    /// let mut socket = container
+    /// let mut process = container
     ///     .attach_socket(&dockhand::AttachOptions::new().stdin(true))
     ///     .await?;
-    /// socket.write_all(b"echo hi\n").await.ok();
-    /// socket.shutdown().await.ok(); // closes the container's stdin
+    /// process.write_all(b"echo hi\n").await.ok();
+    /// process.shutdown().await.ok(); // closes the container's stdin
+    /// let (_output, end) = process.output();
+    /// println!("exit status {}", end.wait().await?.status_code);
     /// # Ok(()) }
     /// ```
-    pub async fn attach_socket(&self, options: &AttachOptions) -> Result<HijackedConnection> {
+    pub async fn attach_socket(&self, options: &AttachOptions) -> Result<AttachedProcess> {
+        let tty = self.tty().await?;
+        let connection = self.attach_connection(options).await?;
+        Ok(self.attached(connection, tty))
+    }
+
+    /// The hijacked connection of an attach.
+    pub(crate) async fn attach_connection(
+        &self,
+        options: &AttachOptions,
+    ) -> Result<HijackedConnection> {
         let id = self.path_id()?;
         let path = self
             .docker
@@ -365,7 +376,13 @@ impl Container {
             .name("container", id)?
             .literal("/attach")
             .queries(options.query());
-        self.docker.hijack("ContainerAttach", &path, None).await
+        self.docker.hijack(ATTACH, &path, None).await
+    }
+
+    /// The container's process on an attach `connection`.
+    pub(crate) fn attached(&self, connection: HijackedConnection, tty: bool) -> AttachedProcess {
+        let end = ProcessEnd::container(self.clone());
+        AttachedProcess::new(connection, tty, ATTACH, end)
     }
 
     /// Whether the container has a TTY (which decides how its output is

@@ -1,5 +1,7 @@
 //! Containers: the collection ([`Containers`]) and the handle ([`Container`]).
 
+mod attached;
+pub use attached::{AttachedProcess, ProcessEnd};
 mod collection;
 mod exec;
 mod lifecycle;

@@ -16,14 +16,15 @@
 use futures_util::future::{self, Either};
 use futures_util::{Stream, StreamExt};
 
+use crate::container::attached::PendingExit;
 use crate::container::options::{ContainerOptions, CreateRequest, Purpose};
 use crate::container::params::{RemoveOptions, WaitCondition};
 use crate::container::reports::ContainerExit;
-use crate::models::{self, ContainerWaitResponse};
-use crate::stream::{self, OutputChunk, StreamKind};
-use crate::transport::ResponseBody;
+use crate::models;
+use crate::stream::{OutputChunk, StreamKind};
 use crate::{
-    AttachOptions, Container, Containers, Docker, Error, HijackedConnection, Resource, Result,
+    AttachOptions, AttachedProcess, Container, Containers, Error, HijackedConnection, ProcessEnd,
+    Resource, Result,
 };
 
 impl Containers {
@@ -109,11 +110,9 @@ impl Containers {
     /// # Ok(()) }
     /// ```
     pub async fn run(&self, image: &str, options: &ContainerOptions) -> Result<Vec<u8>> {
-        let (launched, chunks) = self.launch(image, options).await?;
-        let (want_stdout, want_stderr) = (
-            options.run_settings().stdout(),
-            options.run_settings().stderr(),
-        );
+        let (launched, process) = self.launch(image, options).await?;
+        let run = options.run_settings();
+        let (chunks, end) = process.output();
         let mut output = Vec::new();
         let mut stderr = Vec::new();
         let mut chunks = chunks;
@@ -121,11 +120,10 @@ impl Containers {
         while let Some(chunk) = chunks.next().await {
             match chunk {
                 Ok(chunk) => {
-                    let is_stderr = chunk.kind == StreamKind::Stderr;
-                    if is_stderr {
+                    if chunk.kind == StreamKind::Stderr {
                         stderr.extend_from_slice(chunk.as_bytes());
                     }
-                    if (is_stderr && want_stderr) || (!is_stderr && want_stdout) {
+                    if run.wants(chunk.kind) {
                         output.extend_from_slice(chunk.as_bytes());
                     }
                 }
@@ -136,7 +134,7 @@ impl Containers {
             }
         }
         drop(chunks);
-        let exit = launched.finish().await;
+        let exit = end.wait().await;
         if let Some(err) = read_error {
             return Err(err);
         }
@@ -175,11 +173,9 @@ impl Containers {
         image: &str,
         options: &ContainerOptions,
     ) -> Result<impl Stream<Item = Result<OutputChunk>> + Send + Unpin + 'static> {
-        let (launched, chunks) = self.launch(image, options).await?;
-        let (want_stdout, want_stderr) = (
-            options.run_settings().stdout(),
-            options.run_settings().stderr(),
-        );
+        let (launched, process) = self.launch(image, options).await?;
+        let run = *options.run_settings();
+        let (chunks, end) = process.output();
         // A task pumps the output through a small channel: the caller sees
         // chunks as they arrive, memory stays bounded by the channel, and the
         // wait and removal still complete if the caller stops reading.
@@ -212,12 +208,10 @@ impl Containers {
                         break;
                     }
                 };
-                let is_stderr = chunk.kind == StreamKind::Stderr;
-                if is_stderr {
+                if chunk.kind == StreamKind::Stderr {
                     stderr.extend_from_slice(chunk.as_bytes());
                 }
-                let wanted = (is_stderr && want_stderr) || (!is_stderr && want_stdout);
-                if wanted && sender.send(Ok(chunk)).await.is_err() {
+                if run.wants(chunk.kind) && sender.send(Ok(chunk)).await.is_err() {
                     receiver_gone = true;
                     break;
                 }
@@ -227,7 +221,7 @@ impl Containers {
                 launched.abandon().await;
                 return;
             }
-            let outcome = match launched.finish().await {
+            let outcome = match end.wait().await {
                 Ok(exit) => launched.check(exit, &stderr),
                 Err(err) => Err(err),
             };
@@ -288,10 +282,7 @@ impl Containers {
         &self,
         image: &str,
         options: &ContainerOptions,
-    ) -> Result<(
-        Launched,
-        impl Stream<Item = Result<OutputChunk>> + Send + 'static,
-    )> {
+    ) -> Result<(Launched, AttachedProcess)> {
         if options.run_settings().detach() {
             return Err(Error::invalid(
                 "detach",
@@ -304,7 +295,6 @@ impl Containers {
         // Asked only for auto-removal, where the answer matters; it was
         // remembered from negotiation, so Docker sees no extra request.
         let remove_after_exit = auto_remove && self.docker.is_podman().await?;
-        let (tty, command) = (request.tty(), request.command());
         // The docker CLI's four requests: create, attach, wait, start. The
         // run needs only the id, so no inspect follows the create.
         let id = self.create_id(image, &request).await?;
@@ -333,17 +323,16 @@ impl Containers {
             remove_quietly(&container).await;
             return Err(err);
         }
+        let removal = remove_after_exit.then(|| container.clone());
+        let end = ProcessEnd::registered(wait, removal);
+        let process = AttachedProcess::new(connection, request.tty(), "ContainerAttach", end);
         let launched = Launched {
             container,
-            wait,
-            tty,
             auto_remove,
-            remove_after_exit,
             image: image.to_owned(),
-            command,
+            command: request.command(),
         };
-        let output = launched.output(connection);
-        Ok((launched, output))
+        Ok((launched, process))
     }
 }
 
@@ -353,61 +342,20 @@ async fn prepare(
     container: &Container,
     condition: WaitCondition,
 ) -> Result<(HijackedConnection, PendingExit)> {
-    let connection = container.attach_socket(&AttachOptions::new()).await?;
+    let connection = container.attach_connection(&AttachOptions::new()).await?;
     let wait = PendingExit::register(container.docker(), container.id(), condition).await?;
     Ok((connection, wait))
 }
 
-/// A started container whose output and exit are still to be read.
+/// A started container: what `run` needs besides its output and its end.
 struct Launched {
     container: Container,
-    wait: PendingExit,
-    tty: bool,
     auto_remove: bool,
-    /// Podman's auto-removal: the wait is for `next-exit`, and the
-    /// container is removed here once its status is read.
-    remove_after_exit: bool,
     image: String,
     command: Vec<String>,
 }
 
 impl Launched {
-    /// The container's output, read from the attached connection to its end.
-    fn output(
-        &self,
-        connection: HijackedConnection,
-    ) -> impl Stream<Item = Result<OutputChunk>> + Send + Unpin + 'static {
-        let framing = stream::framing(connection.content_type(), self.tty);
-        stream::demux_reader(
-            connection,
-            framing,
-            "ContainerAttach",
-            self.container.docker().host().to_string(),
-        )
-    }
-
-    /// Take the exit status. With auto-removal the `removed` wait already
-    /// saw the container go; on Podman it is removed here, after the
-    /// `next-exit` wait answered.
-    async fn finish(&self) -> Result<ContainerExit> {
-        let exit = self.wait.exit().await;
-        if self.remove_after_exit {
-            let removed = self
-                .container
-                .remove(&RemoveOptions::new().force(true).v(true))
-                .await;
-            match removed {
-                // The daemon's own auto-removal may have won the race.
-                Err(err) if err.is_not_found() => {}
-                // A failed wait is the error to report; the removal is
-                // then best effort, as on the other error paths.
-                Err(err) if exit.is_ok() => return Err(err),
-                Err(_) | Ok(()) => {}
-            }
-        }
-        exit
-    }
-
     /// Turn a non-zero exit into [`Error::ContainerFailed`].
     fn check(&self, exit: ContainerExit, stderr: &[u8]) -> Result<()> {
         if exit.status_code == 0 {
@@ -442,50 +390,3 @@ async fn remove_quietly(container: &Container) {
         }
     }
 }
-
-/// A wait request the daemon has acknowledged (its response headers
-/// arrived, so the wait is registered) but not yet answered.
-struct PendingExit {
-    body: tokio::sync::Mutex<Option<ResponseBody>>,
-    host: String,
-}
-
-impl PendingExit {
-    const OPERATION: &'static str = "ContainerWait";
-
-    /// Send the wait and return once the daemon has registered it.
-    async fn register(docker: &Docker, id: &str, condition: WaitCondition) -> Result<PendingExit> {
-        let path = docker
-            .path()
-            .await?
-            .literal("/containers/")
-            .name("container", id)?
-            .literal("/wait")
-            .query("condition", condition.as_str());
-        let response = docker
-            .request(Self::OPERATION, http::Method::POST, &path, None)
-            .await?;
-        Ok(PendingExit {
-            body: tokio::sync::Mutex::new(Some(response.into_body())),
-            host: docker.host().to_string(),
-        })
-    }
-
-    /// Read the daemon's answer: the exit status.
-    async fn exit(&self) -> Result<ContainerExit> {
-        let body = self.body.lock().await.take();
-        let Some(body) = body else {
-            return Err(Error::invalid("exit", "the exit status is read once"));
-        };
-        let (body, _) = body
-            .read_up_to(WAIT_ANSWER_LIMIT)
-            .await
-            .map_err(|source| Error::transport(&self.host, Self::OPERATION, source))?;
-        let answer: ContainerWaitResponse = serde_json::from_slice(&body)
-            .map_err(|source| Error::decode(Self::OPERATION, &body, source))?;
-        Ok(ContainerExit::from(answer))
-    }
-}
-
-/// The most of a wait answer read (it is a small JSON object).
-const WAIT_ANSWER_LIMIT: usize = 64 * 1024;

@@ -33,10 +33,10 @@ use tokio_util::io::StreamReader;
 use crate::{BoxError, Error, Result};
 
 pub(crate) use frames::{
-    collect_output, concat_output, demux_body, demux_reader, framing, framing_from_headers,
+    collect_output, concat_output, demux_body, demux_reader, framing, framing_from_headers, Framing,
 };
 #[cfg(test)]
-pub(crate) use frames::{FrameDecoder, Framing, MAX_PIECE};
+pub(crate) use frames::{FrameDecoder, MAX_PIECE};
 #[cfg(test)]
 pub(crate) use json_lines::JsonLinesDecoder;
 pub(crate) use json_lines::{json_lines, json_messages};

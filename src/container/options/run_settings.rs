@@ -4,6 +4,7 @@
 //! read by `run` and not sent as such.
 
 use super::{invalid, ContainerOptions};
+use crate::stream::StreamKind;
 use crate::Result;
 
 /// # The container and the run
@@ -159,5 +160,13 @@ impl RunSettings {
     /// Whether `run` removes the container afterwards (`remove`).
     pub(crate) fn remove(&self) -> bool {
         self.remove
+    }
+
+    /// Whether `run` returns output of `kind`.
+    pub(crate) fn wants(&self, kind: StreamKind) -> bool {
+        match kind {
+            StreamKind::Stderr => self.stderr(),
+            _ => self.stdout(),
+        }
     }
 }
