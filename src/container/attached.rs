@@ -2,15 +2,12 @@
 //! main process or an exec — as its output, its stdin and its end, the one
 //! shape `run`, `attach_socket` and `exec_socket` share.
 
-use std::io;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use futures_util::Stream;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf, WriteHalf};
+use tokio::io::WriteHalf;
 
 use crate::container::params::{RemoveOptions, WaitCondition};
 use crate::container::reports::ContainerExit;
+use crate::hijack::delegate_async_io;
 use crate::models::ContainerWaitResponse;
 use crate::stream::{self, Framing, OutputChunk};
 use crate::transport::ResponseBody;
@@ -110,33 +107,7 @@ impl AttachedProcess {
     }
 }
 
-impl AsyncRead for AttachedProcess {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.connection).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for AttachedProcess {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.connection).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.connection).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.connection).poll_shutdown(cx)
-    }
-}
+delegate_async_io!(AttachedProcess, connection);
 
 /// How an [`AttachedProcess`] ends, to be awaited once its output is read.
 #[derive(Debug)]
