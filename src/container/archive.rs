@@ -209,14 +209,7 @@ impl Container {
         &self,
     ) -> Result<impl Stream<Item = Result<Bytes>> + Send + Unpin + 'static> {
         const OPERATION: &str = "ContainerExport";
-        let id = self.path_id()?;
-        let path = self
-            .docker
-            .path()
-            .await?
-            .literal("/containers/")
-            .name("container", id)?
-            .literal("/export");
+        let path = self.endpoint("/export").await?;
         let response = self
             .docker
             .request(OPERATION, http::Method::GET, &path, None)
@@ -346,15 +339,7 @@ impl Container {
 
     /// `/containers/{id}/archive?path=…`, versioned.
     async fn archive_path(&self, path: &str) -> Result<ApiPath> {
-        let id = self.path_id()?;
-        Ok(self
-            .docker
-            .path()
-            .await?
-            .literal("/containers/")
-            .name("container", id)?
-            .literal("/archive")
-            .query("path", path))
+        Ok(self.endpoint("/archive").await?.query("path", path))
     }
 }
 

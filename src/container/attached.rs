@@ -204,16 +204,13 @@ impl PendingExit {
     /// Send the wait for `condition` and return once the daemon has
     /// registered it.
     pub(crate) async fn register(
-        docker: &Docker,
-        id: &str,
+        container: &Container,
         condition: WaitCondition,
     ) -> Result<PendingExit> {
-        let path = docker
-            .path()
+        let docker = container.docker();
+        let path = container
+            .endpoint("/wait")
             .await?
-            .literal("/containers/")
-            .name("container", id)?
-            .literal("/wait")
             .query("condition", condition.as_str());
         let response = docker
             .request(Self::OPERATION, http::Method::POST, &path, None)

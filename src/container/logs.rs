@@ -251,16 +251,8 @@ impl Container {
         options: &LogsOptions,
     ) -> Result<impl Stream<Item = Result<OutputChunk>> + Send + 'static> {
         const OPERATION: &str = "ContainerLogs";
-        let id = self.path_id()?;
+        let path = self.endpoint("/logs").await?.queries(options.query());
         let tty = self.tty().await?;
-        let path = self
-            .docker
-            .path()
-            .await?
-            .literal("/containers/")
-            .name("container", id)?
-            .literal("/logs")
-            .queries(options.query());
         // Logs can be long and come in small writes: the body drives its
         // connection where it is read (see `transport::body`).
         let response = self
@@ -367,15 +359,7 @@ impl Container {
         &self,
         options: &AttachOptions,
     ) -> Result<HijackedConnection> {
-        let id = self.path_id()?;
-        let path = self
-            .docker
-            .path()
-            .await?
-            .literal("/containers/")
-            .name("container", id)?
-            .literal("/attach")
-            .queries(options.query());
+        let path = self.endpoint("/attach").await?.queries(options.query());
         self.docker.hijack(ATTACH, &path, None).await
     }
 

@@ -39,7 +39,7 @@ pub use update::UpdateOptions;
 
 use std::collections::HashMap;
 
-use crate::transport::path::check_name;
+use crate::transport::path::{check_name, ApiPath};
 use crate::{models, Docker, Error, Result};
 
 /// The length of the id prefix docker shows (`docker ps`).
@@ -122,6 +122,19 @@ impl Container {
     /// The id for a request path, checked: it came from the daemon.
     fn path_id(&self) -> Result<&str> {
         container_segment(&self.id)
+    }
+
+    /// `/containers/{id}{action}` on the negotiated API version, for the
+    /// endpoints the generated client cannot serve (streams, upgrades).
+    pub(crate) async fn endpoint(&self, action: &'static str) -> Result<ApiPath> {
+        let id = self.path_id()?;
+        Ok(self
+            .docker
+            .path()
+            .await?
+            .literal("/containers/")
+            .name("container", id)?
+            .literal(action))
     }
 
     /// The first 12 characters of the id, as `docker ps` shows it.

@@ -343,7 +343,7 @@ async fn prepare(
     condition: WaitCondition,
 ) -> Result<(HijackedConnection, PendingExit)> {
     let connection = container.attach_connection(&AttachOptions::new()).await?;
-    let wait = PendingExit::register(container.docker(), container.id(), condition).await?;
+    let wait = PendingExit::register(container, condition).await?;
     Ok((connection, wait))
 }
 
