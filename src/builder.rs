@@ -420,6 +420,7 @@ mod tests {
         assert!(err.to_string().contains("ca.pem"), "{err}");
     }
 
+    #[cfg(feature = "tls")] // It builds the TLS client.
     #[test]
     fn docker_tls_alone_is_tls_without_verification() {
         let builder =

@@ -11,11 +11,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hyper_util::rt::TokioIo;
-use rustls_pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpStream, UnixStream};
 
 use super::ssh::{SshCommand, SshStream};
+use super::tls::TlsClient;
 use crate::BoxError;
 
 /// The byte stream a daemon connection is, whatever its transport.
@@ -37,14 +37,13 @@ pub(crate) enum Connector {
         port: u16,
         timeout: Duration,
     },
-    /// TLS over TCP, verified (or not) as the configuration says; connected
-    /// and handshaken within `timeout` each.
+    /// TLS over TCP, verified (or not) as the client's settings say;
+    /// connected and handshaken within `timeout` each.
     Tls {
         host: String,
         port: u16,
         timeout: Duration,
-        server_name: ServerName<'static>,
-        config: Arc<rustls::ClientConfig>,
+        client: TlsClient,
     },
     /// `ssh … docker system dial-stdio`.
     Ssh(Arc<SshCommand>),
@@ -80,17 +79,10 @@ impl Connector {
                 host,
                 port,
                 timeout,
-                server_name,
-                config,
+                client,
             } => {
                 let tcp = tcp(host, *port, *timeout).await?;
-                let handshake = tokio_rustls::TlsConnector::from(Arc::clone(config))
-                    .connect(server_name.clone(), tcp);
-                let tls = tokio::time::timeout(*timeout, handshake)
-                    .await
-                    .map_err(|_| timed_out("the TLS handshake", host, *port, *timeout))?
-                    .map_err(|e| tls_error(e, host, *port))?;
-                Box::new(tls)
+                client.handshake(tcp, host, *port, *timeout).await?
             }
             Connector::Ssh(command) => Box::new(SshStream::spawn(command)?),
         };
@@ -109,34 +101,11 @@ async fn tcp(host: &str, port: u16, limit: Duration) -> Result<TcpStream, BoxErr
     Ok(stream)
 }
 
-fn timed_out(what: &str, host: &str, port: u16, limit: Duration) -> BoxError {
+pub(super) fn timed_out(what: &str, host: &str, port: u16, limit: Duration) -> BoxError {
     format!("{what} to {host}:{port} took longer than {limit:?}").into()
 }
 
 /// An I/O error with what was being done, keeping its kind.
 fn with_context(error: io::Error, doing: &str) -> BoxError {
     Box::new(io::Error::new(error.kind(), format!("{doing}: {error}")))
-}
-
-/// A failed TLS handshake, saying which side refused and why: rustls' own
-/// message names the reason (unknown issuer, name mismatch, a certificate
-/// the server required, …).
-fn tls_error(error: io::Error, host: &str, port: u16) -> BoxError {
-    let detail = match error
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-    {
-        Some(rustls::Error::InvalidCertificate(reason)) => {
-            format!("the daemon's certificate was refused: {reason:?}")
-        }
-        Some(rustls::Error::AlertReceived(alert)) => {
-            format!("the daemon refused the handshake ({alert:?}): does it want a client certificate this client lacks, or one signed by another CA?")
-        }
-        Some(other) => other.to_string(),
-        None if error.kind() == io::ErrorKind::UnexpectedEof => {
-            "the daemon closed the connection during the TLS handshake (is it speaking TLS, and does it accept this client certificate?)".to_owned()
-        }
-        None => error.to_string(),
-    };
-    format!("TLS handshake with {host}:{port}: {detail}").into()
 }

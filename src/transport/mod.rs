@@ -22,6 +22,8 @@ pub(crate) mod path;
 mod pool;
 pub(crate) mod ssh;
 pub(crate) mod tls;
+#[cfg(feature = "tls")]
+mod tls_client;
 
 use std::future::Future;
 use std::pin::{pin, Pin};
@@ -123,8 +125,7 @@ impl Transport {
                         host: name.clone(),
                         port: *port,
                         timeout: settings.connect_timeout,
-                        server_name: tls::server_name(name)?,
-                        config: tls.client_config()?,
+                        client: tls::TlsClient::new(name, tls)?,
                     },
                 };
                 (connector, authority, path_prefix.as_str())

@@ -1,6 +1,7 @@
-//! TLS for `tcp://` and `https://` daemons, with rustls: the docker CLI's
+//! TLS settings for `tcp://` and `https://` daemons: the docker CLI's
 //! `DOCKER_TLS_VERIFY` / `DOCKER_TLS` / `DOCKER_CERT_PATH` model, or PEM
-//! material handed over in code.
+//! material handed over in code. The client that uses them, with rustls,
+//! is `tls_client.rs` (the `tls` feature).
 //!
 //! Verification is on unless the caller asks for TLS without it (the CLI's
 //! `--tls` without `--tlsverify`). The CA is the cert directory's `ca.pem`
@@ -8,13 +9,6 @@
 //! are the client identity daemons started with `--tlsverify` require.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 
 use crate::{Error, Result};
 
@@ -25,6 +19,7 @@ const KEY_FILE: &str = "key.pem";
 
 /// PEM text and where it came from, for error messages.
 #[derive(Clone, Debug)]
+#[cfg_attr(not(feature = "tls"), allow(dead_code))] // Read by the TLS client.
 pub(crate) struct Pem {
     pub(crate) origin: String,
     pub(crate) text: Vec<u8>,
@@ -101,87 +96,6 @@ impl TlsSettings {
         }
         Ok(())
     }
-
-    /// The rustls configuration these settings describe.
-    pub(crate) fn client_config(&self) -> Result<Arc<ClientConfig>> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| Error::invalid("TLS setup", e.to_string()))?;
-        let builder = if self.verify {
-            builder.with_root_certificates(self.roots()?)
-        } else {
-            builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
-        };
-        let config = match &self.identity {
-            None => builder.with_no_client_auth(),
-            Some((cert, key)) => {
-                let chain = certificates(cert)?;
-                let key = PrivateKeyDer::from_pem_slice(&key.text).map_err(|e| {
-                    Error::invalid(
-                        key.origin.to_string(),
-                        format!("no usable private key: {e}"),
-                    )
-                })?;
-                builder
-                    .with_client_auth_cert(chain, key)
-                    .map_err(|e| Error::invalid(cert.origin.to_string(), e.to_string()))?
-            }
-        };
-        Ok(Arc::new(config))
-    }
-
-    /// The CA certificates to trust.
-    fn roots(&self) -> Result<RootCertStore> {
-        let mut roots = RootCertStore::empty();
-        match &self.ca {
-            Some(ca) => {
-                for cert in certificates(ca)? {
-                    roots
-                        .add(cert)
-                        .map_err(|e| Error::invalid(ca.origin.to_string(), e.to_string()))?;
-                }
-            }
-            None => {
-                let native = rustls_native_certs::load_native_certs();
-                roots.add_parsable_certificates(native.certs);
-                if roots.is_empty() {
-                    return Err(Error::invalid(
-                        "TLS CA",
-                        "TLS verification needs a CA: give ca.pem in DOCKER_CERT_PATH \
-                         (none found, and the system has no CA certificates)",
-                    ));
-                }
-            }
-        }
-        Ok(roots)
-    }
-}
-
-/// The certificates in a PEM text; at least one.
-fn certificates(pem: &Pem) -> Result<Vec<CertificateDer<'static>>> {
-    let certs = CertificateDer::pem_slice_iter(&pem.text)
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| Error::invalid(pem.origin.to_string(), e.to_string()))?;
-    if certs.is_empty() {
-        return Err(Error::invalid(
-            pem.origin.to_string(),
-            "no certificate in it",
-        ));
-    }
-    Ok(certs)
-}
-
-/// The name the daemon's certificate must carry: its host name or IP.
-pub(crate) fn server_name(host: &str) -> Result<ServerName<'static>> {
-    ServerName::try_from(host.to_owned()).map_err(|e| {
-        Error::invalid(
-            "TLS server name",
-            format!("{host:?} cannot be checked against a certificate: {e}"),
-        )
-    })
 }
 
 /// The default cert directory: `~/.docker`.
@@ -189,54 +103,34 @@ pub(crate) fn default_cert_dir() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".docker"))
 }
 
-/// TLS without verification (`DOCKER_TLS` without `DOCKER_TLS_VERIFY`):
-/// any certificate is accepted, but the handshake's signatures are still
-/// checked so the session is at least encrypted to whoever answered.
-#[derive(Debug)]
-struct AcceptAnyCertificate(Arc<CryptoProvider>);
+#[cfg(feature = "tls")]
+pub(crate) use super::tls_client::TlsClient;
 
-impl ServerCertVerifier for AcceptAnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
+/// Without the `tls` feature there is no TLS client: asking for TLS is an
+/// error naming the feature, before any connection.
+#[cfg(not(feature = "tls"))]
+#[derive(Clone, Debug)]
+pub(crate) enum TlsClient {}
+
+#[cfg(not(feature = "tls"))]
+impl TlsClient {
+    /// The error that TLS is not built in.
+    pub(crate) fn new(_host: &str, _settings: &TlsSettings) -> Result<TlsClient> {
+        Err(Error::invalid(
+            "TLS",
+            "this build of dockhand has no TLS: enable its `tls` feature (on by default)",
+        ))
     }
 
-    fn verify_tls12_signature(
+    /// Never called: there is no value of this type.
+    pub(crate) async fn handshake(
         &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
+        _tcp: tokio::net::TcpStream,
+        _host: &str,
+        _port: u16,
+        _timeout: std::time::Duration,
+    ) -> std::result::Result<Box<dyn super::connector::Io>, crate::BoxError> {
+        match *self {}
     }
 }
 
@@ -278,26 +172,20 @@ mod tests {
         assert!(settings.ca.is_none() && settings.identity.is_none());
     }
 
+    #[cfg(not(feature = "tls"))]
     #[test]
-    fn garbage_pem_is_an_error_naming_its_origin() {
-        let settings = TlsSettings {
-            verify: true,
-            ca: Some(Pem::given("CA", b"not a certificate".to_vec())),
-            identity: None,
-        };
-        let err = settings.client_config().unwrap_err();
-        assert!(err.to_string().contains("the CA PEM given"), "{err}");
-    }
-
-    #[test]
-    fn ip_addresses_and_names_are_server_names() {
-        assert!(matches!(
-            server_name("127.0.0.1").unwrap(),
-            ServerName::IpAddress(_)
-        ));
-        assert!(matches!(
-            server_name("docker.example").unwrap(),
-            ServerName::DnsName(_)
-        ));
+    fn without_the_tls_feature_asking_for_tls_is_an_error_naming_it() {
+        let err = crate::Docker::builder()
+            .host("tcp://127.0.0.1:2376")
+            .tls(true)
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument { .. }), "{err:?}");
+        assert!(err.to_string().contains("`tls` feature"), "{err}");
+        // Plain TCP needs no TLS.
+        crate::Docker::builder()
+            .host("tcp://127.0.0.1:2375")
+            .build()
+            .unwrap();
     }
 }

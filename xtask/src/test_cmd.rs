@@ -16,7 +16,9 @@
 //!
 //! The matrix daemons get no TLS listener and no sshd: the transport tests
 //! skip there, as they were run against the main daemon. Set
-//! `DOCKHAND_MATRIX=0` to test against the main daemon alone.
+//! `DOCKHAND_MATRIX=0` to test against the main daemon alone. A full run
+//! (no `--test` in ARGS) ends with the library's unit tests built without
+//! its default features (no TLS).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -130,6 +132,16 @@ pub fn run(args: &[String]) -> Result<()> {
         );
         eprintln!("xtask: running the integration tests against {label}");
         // A daemon that started gates the run, sid's too.
+        outcomes.push(run_counted(cmd, label, true)?);
+    }
+    // The library without its default features (no TLS, no rustls): its
+    // unit tests, so that build keeps compiling and says what it lacks.
+    if !args.iter().any(|arg| arg.starts_with("--test")) {
+        let mut cmd = cargo();
+        cmd.current_dir(&root)
+            .args(["test", "-p", "dockhand", "--lib", "--no-default-features"]);
+        let label = "the unit tests without default features (no TLS)".to_owned();
+        eprintln!("xtask: running {label}");
         outcomes.push(run_counted(cmd, label, true)?);
     }
     // Stop them before reporting, so their lines come before the verdict.
