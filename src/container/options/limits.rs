@@ -36,8 +36,10 @@ impl Limits {
     /// from the API definition as `Resources` plus fields of their own, so
     /// the JSON of the one is a valid value of the others.
     pub(crate) fn embedded<T: DeserializeOwned>(&self) -> Result<T> {
-        let json = serde_json::to_value(self.to_resources()?).expect("generated models serialize");
-        Ok(serde_json::from_value(json).expect("the request model embeds Resources"))
+        // Through bytes rather than a `serde_json::Value`: the models'
+        // (de)serializers for byte buffers are in the binary anyway.
+        let json = serde_json::to_vec(&self.to_resources()?).expect("generated models serialize");
+        Ok(serde_json::from_slice(&json).expect("the request model embeds Resources"))
     }
 
     /// Check every limit and fill `Resources` with them.
