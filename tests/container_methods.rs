@@ -9,80 +9,24 @@ use std::time::Duration;
 use bytes::Bytes;
 use dockhand::options::RestartPolicy;
 use dockhand::{
-    ArchiveBody, ChangeKind, CommitOptions, Container, ContainerOptions, Docker, Error, Filters,
-    ImageListOptions, ImageRemoveOptions, ListOptions, RemoveOptions, TopOptions, UpdateOptions,
+    ArchiveBody, ChangeKind, CommitOptions, Container, ContainerOptions, Docker, Error,
+    ImageRemoveOptions, RemoveOptions, TopOptions, UpdateOptions,
 };
 use futures_util::{Stream, StreamExt, TryStreamExt};
 
-/// Removes, when a test ends (passing or failing), every container and
-/// then every image that carries the test's label — committed images
-/// inherit the label from their container.
-///
-/// Drop runs the removals on a thread of its own, so it works while the
-/// test's runtime is unwinding.
-struct Cleanup {
-    label: String,
-}
+/// The test's labelled objects, removed when it ends.
+struct Cleanup(common::cleanup::LabelCleanup);
 
 impl Cleanup {
     fn new(what: &str) -> Cleanup {
-        Cleanup {
-            label: common::unique_name(what),
-        }
-    }
-
-    /// The label filter for this test's objects.
-    fn filters(&self) -> Filters {
-        Filters::new().label(format!("{}={}", common::TEST_LABEL, self.label))
+        Cleanup(common::cleanup::LabelCleanup::new(what))
     }
 
     /// Container options carrying the label, running `command`.
     fn options(&self, command: &str) -> ContainerOptions {
         ContainerOptions::new()
             .command(["sh", "-c", command])
-            .labels([(common::TEST_LABEL, self.label.as_str())])
-    }
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let filters = self.filters();
-        let removal = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("cleanup runtime");
-            runtime.block_on(async {
-                let docker = Docker::from_env().expect("DOCKER_HOST");
-                let containers = docker
-                    .containers()
-                    .list(
-                        &ListOptions::new()
-                            .all(true)
-                            .sparse(true)
-                            .filters(filters.clone()),
-                    )
-                    .await
-                    .unwrap_or_default();
-                for container in containers {
-                    let _ = container
-                        .remove(&RemoveOptions::new().force(true).v(true))
-                        .await;
-                }
-                let images = docker
-                    .images()
-                    .list(&ImageListOptions::new().filters(filters))
-                    .await
-                    .unwrap_or_default();
-                for image in images {
-                    let _ = docker
-                        .images()
-                        .remove(image.id(), &ImageRemoveOptions::new().force(true))
-                        .await;
-                }
-            });
-        });
-        let _ = removal.join();
+            .labels(self.0.pair())
     }
 }
 
@@ -386,7 +330,7 @@ async fn commit_makes_an_image_that_runs_the_committed_file() {
         .run(
             &reference,
             &ContainerOptions::new()
-                .labels([(common::TEST_LABEL, cleanup.label.as_str())])
+                .labels([(common::TEST_LABEL, cleanup.0.label())])
                 .remove(true),
         )
         .await

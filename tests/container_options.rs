@@ -17,9 +17,6 @@ use dockhand::{
 
 /// Removes the containers (with their anonymous volumes), then the
 /// networks, a test made, when the test ends — passing or failing.
-///
-/// Drop runs the removals on a thread of its own, so it works while the
-/// test's runtime is unwinding.
 #[derive(Default)]
 struct Cleanup {
     containers: Vec<String>,
@@ -39,27 +36,19 @@ impl Drop for Cleanup {
     fn drop(&mut self) {
         let containers = std::mem::take(&mut self.containers);
         let networks = std::mem::take(&mut self.networks);
-        let removal = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("cleanup runtime");
-            runtime.block_on(async {
-                let docker = Docker::from_env().expect("DOCKER_HOST");
-                for name in containers {
-                    if let Ok(Some(container)) = docker.containers().get_opt(&name).await {
-                        let _ = container
-                            .remove(&RemoveOptions::new().force(true).v(true))
-                            .await;
-                    }
+        common::cleanup::on_own_runtime(None, move |docker| async move {
+            for name in containers {
+                if let Ok(Some(container)) = docker.containers().get_opt(&name).await {
+                    let _ = container
+                        .remove(&RemoveOptions::new().force(true).v(true))
+                        .await;
                 }
-                let raw = docker.raw().await.expect("client");
-                for network in networks {
-                    let _ = raw.network_delete(&network).await;
-                }
-            });
+            }
+            let raw = docker.raw().await.expect("client");
+            for network in networks {
+                let _ = raw.network_delete(&network).await;
+            }
         });
-        let _ = removal.join();
     }
 }
 

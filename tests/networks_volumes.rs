@@ -8,64 +8,11 @@ use std::collections::HashMap;
 
 use dockhand::options::{EndpointConfig, VolumeBind};
 use dockhand::{
-    ApiVersion, ContainerAttrs, ContainerOptions, Docker, Error, ExecOptions, Filters, IpamPool,
-    ListOptions, NetworkCreateOptions, RemoveOptions, VolumeCreateOptions,
+    ApiVersion, ContainerAttrs, ContainerOptions, Error, ExecOptions, IpamPool,
+    NetworkCreateOptions, RemoveOptions, VolumeCreateOptions,
 };
 
-/// Removes, when dropped (also while a failed test unwinds), every
-/// container, network and volume carrying `dockhand.test=<label>`.
-///
-/// Drop runs the removals on a thread of its own, so it works while the
-/// test's runtime is unwinding.
-struct Cleanup {
-    label: String,
-}
-
-impl Cleanup {
-    fn new(what: &str) -> Cleanup {
-        Cleanup {
-            label: common::unique_name(what),
-        }
-    }
-
-    /// The `key=value` label filter for this test's objects.
-    fn filter(&self) -> Filters {
-        Filters::new().label(format!("{}={}", common::TEST_LABEL, self.label))
-    }
-
-    /// The label pair to put on objects.
-    fn pair(&self) -> [(&'static str, String); 1] {
-        [(common::TEST_LABEL, self.label.clone())]
-    }
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let filter = self.filter();
-        let removal = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("cleanup runtime");
-            runtime.block_on(async {
-                let docker = Docker::from_env().expect("DOCKER_HOST");
-                let listed = ListOptions::new().all(true).filters(filter.clone());
-                for container in docker.containers().list(&listed).await.unwrap_or_default() {
-                    let _ = container
-                        .remove(&RemoveOptions::new().force(true).v(true))
-                        .await;
-                }
-                for network in docker.networks().list(&filter).await.unwrap_or_default() {
-                    let _ = network.remove().await;
-                }
-                for volume in docker.volumes().list(&filter).await.unwrap_or_default() {
-                    let _ = volume.remove(true).await;
-                }
-            });
-        });
-        let _ = removal.join();
-    }
-}
+use common::cleanup::LabelCleanup as Cleanup;
 
 /// A /24 unlikely to clash with other networks or concurrent runs:
 /// `10.213.<n>.0/24`, `n` from the process id.
@@ -93,7 +40,7 @@ async fn network_create_get_list_connect_disconnect_remove() {
     let network = networks.create(&name, &options).await.expect("created");
     assert_eq!(network.name(), name);
     assert_eq!(network.driver(), Some("bridge"));
-    assert_eq!(network.labels()[common::TEST_LABEL], cleanup.label);
+    assert_eq!(network.labels()[common::TEST_LABEL], cleanup.label());
     assert_eq!(network.labels()["purpose"], "networks_volumes");
     let pools = network
         .attrs()
@@ -110,7 +57,7 @@ async fn network_create_get_list_connect_disconnect_remove() {
     assert_eq!(networks.get(&name).await.unwrap(), network);
     assert_eq!(networks.get(network.id()).await.unwrap().name(), name);
     assert_eq!(networks.get(network.short_id()).await.unwrap(), network);
-    let listed = networks.list(&cleanup.filter()).await.unwrap();
+    let listed = networks.list(&cleanup.filters()).await.unwrap();
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!(listed[0], network);
     assert_eq!(listed[0].name(), name);
@@ -268,12 +215,12 @@ async fn network_prune_removes_only_labelled_unused_networks() {
     networks.create(&first, &options).await.unwrap();
     networks.create(&second, &options).await.unwrap();
 
-    let mut pruned = networks.prune(&cleanup.filter()).await.expect("pruned");
+    let mut pruned = networks.prune(&cleanup.filters()).await.expect("pruned");
     pruned.sort();
     let mut expected = vec![first.clone(), second.clone()];
     expected.sort();
     assert_eq!(pruned, expected);
-    assert!(networks.list(&cleanup.filter()).await.unwrap().is_empty());
+    assert!(networks.list(&cleanup.filters()).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -293,15 +240,15 @@ async fn volume_create_get_list_mount_remove() {
     assert_eq!(volume.name(), name);
     assert_eq!(volume.driver(), "local");
     assert!(!volume.mountpoint().is_empty());
-    assert_eq!(volume.labels()[common::TEST_LABEL], cleanup.label);
+    assert_eq!(volume.labels()[common::TEST_LABEL], cleanup.label());
     assert_eq!(volume.driver_opts()["type"], "tmpfs");
     assert_eq!(volume.driver_opts()["o"], "size=4m");
 
     assert_eq!(volumes.get(&name).await.unwrap(), volume);
-    let listed = volumes.list(&cleanup.filter()).await.unwrap();
+    let listed = volumes.list(&cleanup.filters()).await.unwrap();
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!(listed[0], volume);
-    assert_eq!(listed[0].labels()[common::TEST_LABEL], cleanup.label);
+    assert_eq!(listed[0].labels()[common::TEST_LABEL], cleanup.label());
 
     // One container writes, another reads it back. A tmpfs volume keeps
     // its content while mounted only, so the writer stays up meanwhile.
@@ -355,7 +302,7 @@ async fn volume_create_get_list_mount_remove() {
     volume.remove(false).await.expect("removed");
     assert!(volumes.get_opt(&name).await.unwrap().is_none());
     assert!(volume.remove(false).await.unwrap_err().is_not_found());
-    assert!(volumes.list(&cleanup.filter()).await.unwrap().is_empty());
+    assert!(volumes.list(&cleanup.filters()).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -379,7 +326,7 @@ async fn volume_prune_by_label_reports_names() {
     assert_ne!(anonymous.name(), named);
 
     // From API 1.42 prune leaves named volumes alone unless asked for all.
-    let mut filters = cleanup.filter();
+    let mut filters = cleanup.filters();
     if docker.api_version().await.unwrap() >= ApiVersion::new(1, 42) {
         filters = filters.add("all", "true");
     }
@@ -389,6 +336,6 @@ async fn volume_prune_by_label_reports_names() {
     let mut expected = vec![named.clone(), anonymous.name().to_owned()];
     expected.sort();
     assert_eq!(pruned, expected, "{report:?}");
-    assert!(volumes.list(&cleanup.filter()).await.unwrap().is_empty());
+    assert!(volumes.list(&cleanup.filters()).await.unwrap().is_empty());
     assert!(volumes.get_opt(&named).await.unwrap().is_none());
 }

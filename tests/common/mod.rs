@@ -5,6 +5,7 @@
 
 #[path = "../../examples/support/busybox_image.rs"]
 mod busybox_image;
+pub mod cleanup;
 pub mod fake_daemon;
 pub mod recording_proxy;
 pub mod registry;

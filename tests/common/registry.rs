@@ -250,28 +250,15 @@ impl ImageCleanup {
 
 impl Drop for ImageCleanup {
     fn drop(&mut self) {
-        let host = self.docker.host().to_string();
         let names = std::mem::take(&mut self.names);
-        // Drop cannot await; a thread with its own runtime can. It gets its
-        // own client too: the test's pooled connections belong to the test's
-        // runtime, which this thread blocks while it runs.
-        let cleanup = std::thread::spawn(move || {
-            let Ok(docker) = Docker::connect(&host) else {
-                return;
-            };
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime");
-            runtime.block_on(async {
-                for name in names {
-                    let _ = docker
-                        .images()
-                        .remove(&name, &ImageRemoveOptions::new().force(true))
-                        .await;
-                }
-            });
+        let host = Some(self.docker.host().to_string());
+        super::cleanup::on_own_runtime(host, move |docker| async move {
+            for name in names {
+                let _ = docker
+                    .images()
+                    .remove(&name, &ImageRemoveOptions::new().force(true))
+                    .await;
+            }
         });
-        let _ = cleanup.join();
     }
 }
