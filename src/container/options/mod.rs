@@ -11,7 +11,7 @@
 mod customize;
 mod devices;
 mod health;
-mod host_config;
+mod isolation;
 mod logging;
 mod mounts;
 mod network;
@@ -144,7 +144,7 @@ pub struct ContainerOptions {
     mounts: mounts::MountOptions,
     devices: devices::DeviceOptions,
     resources: resources::ResourceOptions,
-    isolation: host_config::IsolationOptions,
+    isolation: isolation::IsolationOptions,
     restart: restart::RestartOptions,
     logging: logging::LoggingOptions,
     customize: Option<customize::Customize>,
