@@ -31,12 +31,14 @@ impl fmt::Debug for Customize {
 ///
 /// ```
 /// use dockhand::ContainerOptions;
-/// // A field without a setter of its own: HostConfig.ConsoleSize.
+/// // Fields without a setter of their own: Config.Shell and
+/// // HostConfig.MaskedPaths.
 /// let options = ContainerOptions::new()
 ///     .command("top -b")
 ///     .customize(|body| {
+///         body.shell = Some(vec!["/bin/sh".into(), "-ec".into()]);
 ///         let host = body.host_config.get_or_insert_with(Default::default);
-///         host.console_size = Some([40, 120]);
+///         host.masked_paths = Some(vec!["/proc/kcore".into()]);
 ///     });
 /// ```
 impl ContainerOptions {
