@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::request::Draft;
 use super::{invalid, parsed, proxy, Command, ContainerOptions, KeyValues, User};
-use crate::{Result, Signal};
+use crate::{ApiVersion, Result, Signal};
 
 /// # What runs
 ///
@@ -86,6 +86,14 @@ impl ContainerOptions {
         self
     }
 
+    /// The size of the container's terminal, in rows and columns, for a
+    /// [`tty`](Self::tty) (the docker CLI's `run -t` sends the size of the
+    /// terminal it runs in). API 1.42 and later.
+    pub fn console_size(mut self, rows: u16, columns: u16) -> Self {
+        self.process.console_size = Some([rows, columns]);
+        self
+    }
+
     /// Keep standard input open even when nothing is attached
     /// (`docker run -i`).
     pub fn stdin_open(mut self, open: bool) -> Self {
@@ -131,6 +139,7 @@ pub(super) struct ProcessOptions {
     domainname: Option<String>,
     labels: Option<KeyValues>,
     tty: Option<bool>,
+    console_size: Option<[u16; 2]>,
     stdin_open: Option<bool>,
     stop_signal: Option<Signal>,
     stop_timeout: Option<Duration>,
@@ -191,6 +200,10 @@ impl ProcessOptions {
         body.tty = self.tty;
         body.stop_signal = self.stop_signal.as_ref().map(|s| s.as_str().to_owned());
         body.open_stdin = self.stdin_open;
+        if let Some([rows, columns]) = self.console_size {
+            draft.require("console_size", ApiVersion::new(1, 42))?;
+            draft.host.console_size = Some([rows.into(), columns.into()]);
+        }
         Ok(())
     }
 }
@@ -208,8 +221,21 @@ fn is_windows_absolute(path: &str) -> bool {
 mod tests {
     use std::collections::{BTreeMap, HashMap};
 
-    use super::super::request::tests::{error, request};
+    use super::super::request::tests::{error, error_at, host, request, LATEST, V141};
     use super::*;
+
+    #[test]
+    fn console_size_is_the_terminals_from_api_1_42() {
+        let options = || ContainerOptions::new().tty(true).console_size(40, 120);
+        let request = options().to_request("busybox", LATEST).unwrap();
+        assert_eq!(
+            request.body.host_config.unwrap().console_size,
+            Some([40, 120])
+        );
+        assert_eq!(host(ContainerOptions::new()).console_size, None);
+        let message = error_at(options(), V141, "console_size");
+        assert!(message.contains("1.42"), "{message}");
+    }
 
     #[test]
     fn commands_are_split_and_lists_kept() {
