@@ -589,6 +589,31 @@ async fn options_newer_than_the_daemon_name_the_version() {
 }
 
 #[tokio::test]
+async fn a_console_size_reaches_daemons_from_api_1_42() {
+    let docker = common::docker().await;
+    let image = common::busybox(&docker).await;
+    let api = docker.api_version().await.unwrap();
+    let mut cleanup = Cleanup::default();
+    let name = cleanup.container("opt-console");
+    let options = labelled(&name).tty(true).console_size(40, 120);
+    if api >= ApiVersion::new(1, 42) {
+        let inspect = create(&docker, &options).await;
+        assert_eq!(host_config(&inspect).console_size, Some([40, 120]));
+        return;
+    }
+    let err = docker
+        .containers()
+        .create(image, &options)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("invalid argument: console_size: requires API 1.42; the daemon speaks {api}")
+    );
+    assert!(docker.containers().get_opt(&name).await.unwrap().is_none());
+}
+
+#[tokio::test]
 async fn a_mac_address_reaches_the_container_on_every_api() {
     // Container-wide before API 1.44, on the endpoint from 1.44: the daemon
     // gives the container the address either way.
