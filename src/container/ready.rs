@@ -56,6 +56,23 @@ enum Condition {
 }
 
 impl Ready {
+    /// Refuse malformed conditions (a bad port, an unsplittable command)
+    /// before any wait.
+    fn check_inputs(&self) -> Result<()> {
+        for condition in &self.conditions {
+            match condition {
+                Condition::Port(port) | Condition::Http(HttpCheck { port, .. }) => {
+                    port.value()?;
+                }
+                Condition::Exec(command) => {
+                    command.args()?;
+                }
+                Condition::Healthy | Condition::Log(_) => {}
+            }
+        }
+        Ok(())
+    }
+
     /// The health check reports `healthy` (`HEALTHCHECK`, or
     /// [`ContainerOptions::healthcheck`](crate::ContainerOptions::healthcheck)).
     /// A container without a health check is refused at once.
@@ -282,6 +299,35 @@ fn port_name(port: &ContainerPort) -> String {
 /// What a condition saw last, for the timeout error.
 type LastSeen = Arc<Mutex<String>>;
 
+/// How far each condition of a wait has got: what it last saw, and
+/// whether it is met.
+struct Progress {
+    seen: Vec<LastSeen>,
+    done: Vec<Arc<Mutex<bool>>>,
+}
+
+impl Progress {
+    fn new(conditions: usize) -> Progress {
+        Progress {
+            seen: (0..conditions).map(|_| LastSeen::default()).collect(),
+            done: (0..conditions).map(|_| Default::default()).collect(),
+        }
+    }
+
+    /// The first condition not met yet, with what it last saw.
+    fn pending<'c>(&self, conditions: &'c [Condition]) -> Option<(&'c Condition, String)> {
+        conditions
+            .iter()
+            .zip(&self.seen)
+            .zip(&self.done)
+            .find(|(_, done)| !*done.lock().unwrap_or_else(|e| e.into_inner()))
+            .map(|((condition, last_seen), _)| {
+                let text = last_seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                (condition, text)
+            })
+    }
+}
+
 fn note(last_seen: &LastSeen, text: impl Into<String>) {
     *last_seen.lock().unwrap_or_else(|e| e.into_inner()) = text.into();
 }
@@ -310,35 +356,19 @@ impl Container {
     /// last health-check output, log line, connection error or exit code).
     /// [`Error::InvalidArgument`] for a malformed port or command.
     pub async fn wait_until_ready(&self, ready: &Ready, timeout: Duration) -> Result<()> {
-        for condition in &ready.conditions {
-            match condition {
-                Condition::Port(port) | Condition::Http(HttpCheck { port, .. }) => {
-                    port.value()?;
-                }
-                Condition::Exec(command) => {
-                    command.args()?;
-                }
-                Condition::Healthy | Condition::Log(_) => {}
-            }
-        }
+        ready.check_inputs()?;
         let started = SystemTime::now();
-        let slots: Vec<LastSeen> = ready
+        let progress = Progress::new(ready.conditions.len());
+        let checks = ready
             .conditions
             .iter()
-            .map(|_| LastSeen::default())
-            .collect();
-        let done: Vec<Arc<Mutex<bool>>> = ready
-            .conditions
-            .iter()
-            .map(|_| Default::default())
-            .collect();
-        let checks = ready.conditions.iter().zip(&slots).zip(&done).map(
-            |((condition, last_seen), done)| async move {
+            .zip(&progress.seen)
+            .zip(&progress.done)
+            .map(|((condition, last_seen), done)| async move {
                 self.check(condition, last_seen, started).await?;
                 *done.lock().unwrap_or_else(|e| e.into_inner()) = true;
                 Ok::<(), Error>(())
-            },
-        );
+            });
         let all = async {
             for result in join_all(checks).await {
                 result?;
@@ -352,18 +382,7 @@ impl Container {
             last_seen,
             exit_code,
         };
-        let pending = || {
-            ready
-                .conditions
-                .iter()
-                .zip(&slots)
-                .zip(&done)
-                .find(|(_, done)| !*done.lock().unwrap_or_else(|e| e.into_inner()))
-                .map(|((condition, last_seen), _)| {
-                    let text = last_seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
-                    (condition, text)
-                })
-        };
+        let pending = || progress.pending(&ready.conditions);
         tokio::select! {
             result = all => result,
             exit = self.stopped() => {

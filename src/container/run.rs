@@ -17,7 +17,7 @@ use futures_util::future::{self, Either};
 use futures_util::{Stream, StreamExt};
 
 use crate::container::attached::PendingExit;
-use crate::container::options::{ContainerOptions, CreateRequest, Purpose};
+use crate::container::options::{ContainerOptions, CreateRequest, Purpose, RunSettings};
 use crate::container::params::{RemoveOptions, WaitCondition};
 use crate::container::reports::ContainerExit;
 use crate::models;
@@ -110,21 +110,15 @@ impl Containers {
     /// # Ok(()) }
     /// ```
     pub async fn run(&self, image: &str, options: &ContainerOptions) -> Result<Vec<u8>> {
-        let (launched, process) = self.launch(image, options).await?;
-        let run = options.run_settings();
-        let (chunks, end) = process.output();
+        let (mut launched, process) = self.launch(image, options).await?;
+        let (mut chunks, end) = process.output();
         let mut output = Vec::new();
-        let mut stderr = Vec::new();
-        let mut chunks = chunks;
         let mut read_error = None;
         while let Some(chunk) = chunks.next().await {
             match chunk {
                 Ok(chunk) => {
-                    if chunk.kind == StreamKind::Stderr {
-                        stderr.extend_from_slice(chunk.as_bytes());
-                    }
-                    if run.wants(chunk.kind) {
-                        output.extend_from_slice(chunk.as_bytes());
+                    if let Some(wanted) = launched.sift(chunk) {
+                        output.extend_from_slice(wanted.as_bytes());
                     }
                 }
                 Err(err) => {
@@ -138,7 +132,7 @@ impl Containers {
         if let Some(err) = read_error {
             return Err(err);
         }
-        launched.check(exit?, &stderr)?;
+        launched.check(exit?)?;
         Ok(output)
     }
 
@@ -173,15 +167,13 @@ impl Containers {
         image: &str,
         options: &ContainerOptions,
     ) -> Result<impl Stream<Item = Result<OutputChunk>> + Send + Unpin + 'static> {
-        let (launched, process) = self.launch(image, options).await?;
-        let run = *options.run_settings();
+        let (mut launched, process) = self.launch(image, options).await?;
         let (chunks, end) = process.output();
         // A task pumps the output through a small channel: the caller sees
         // chunks as they arrive, memory stays bounded by the channel, and the
         // wait and removal still complete if the caller stops reading.
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<OutputChunk>>(16);
         tokio::spawn(async move {
-            let mut stderr = Vec::new();
             let mut chunks = Box::pin(chunks);
             let mut receiver_gone = false;
             loop {
@@ -208,10 +200,10 @@ impl Containers {
                         break;
                     }
                 };
-                if chunk.kind == StreamKind::Stderr {
-                    stderr.extend_from_slice(chunk.as_bytes());
-                }
-                if run.wants(chunk.kind) && sender.send(Ok(chunk)).await.is_err() {
+                let Some(wanted) = launched.sift(chunk) else {
+                    continue;
+                };
+                if sender.send(Ok(wanted)).await.is_err() {
                     receiver_gone = true;
                     break;
                 }
@@ -222,7 +214,7 @@ impl Containers {
                 return;
             }
             let outcome = match end.wait().await {
-                Ok(exit) => launched.check(exit, &stderr),
+                Ok(exit) => launched.check(exit),
                 Err(err) => Err(err),
             };
             if let Err(err) = outcome {
@@ -331,6 +323,8 @@ impl Containers {
             auto_remove,
             image: image.to_owned(),
             command: request.command(),
+            run: *options.run_settings(),
+            stderr: Vec::new(),
         };
         Ok((launched, process))
     }
@@ -353,11 +347,24 @@ struct Launched {
     auto_remove: bool,
     image: String,
     command: Vec<String>,
+    /// Which output the run returns.
+    run: RunSettings,
+    /// The stderr seen, for the error of a failed command.
+    stderr: Vec<u8>,
 }
 
 impl Launched {
+    /// Keep what the error of a failed command needs of `chunk`, and
+    /// return it if the run returns its stream.
+    fn sift(&mut self, chunk: OutputChunk) -> Option<OutputChunk> {
+        if chunk.kind == StreamKind::Stderr {
+            self.stderr.extend_from_slice(chunk.as_bytes());
+        }
+        self.run.wants(chunk.kind).then_some(chunk)
+    }
+
     /// Turn a non-zero exit into [`Error::ContainerFailed`].
-    fn check(&self, exit: ContainerExit, stderr: &[u8]) -> Result<()> {
+    fn check(&self, exit: ContainerExit) -> Result<()> {
         if exit.status_code == 0 {
             return Ok(());
         }
@@ -366,7 +373,7 @@ impl Launched {
             image: self.image.clone(),
             command: self.command.clone(),
             exit_status: exit.status_code,
-            stderr: String::from_utf8_lossy(stderr).into_owned(),
+            stderr: String::from_utf8_lossy(&self.stderr).into_owned(),
         })
     }
 

@@ -49,6 +49,7 @@ pub use user::User;
 pub use volumes::{VolumeBind, Volumes};
 
 pub(crate) use request::{CreateRequest, Purpose};
+pub(crate) use run_settings::RunSettings;
 
 use crate::Error;
 
