@@ -255,15 +255,7 @@ impl Images {
         const OPERATION: &str = "ImageBuild";
         let dockerfile = options.dockerfile.as_deref().unwrap_or("Dockerfile");
         let body = context.into_archive(dockerfile).await?;
-        let json = |map: &BTreeMap<String, String>| {
-            (!map.is_empty()).then(|| serde_json::to_string(map).expect("strings serialize"))
-        };
-        let build_args = json(&options.build_args);
-        let labels = json(&options.labels);
-        let cache_from = (!options.cache_from.is_empty())
-            .then(|| serde_json::to_string(&options.cache_from).expect("strings serialize"));
-        let extra_hosts = (!options.extra_hosts.is_empty()).then(|| options.extra_hosts.join(","));
-        let shm_size = options.shm_size.as_ref().map(ByteSize::bytes).transpose()?;
+        let query = options.query()?;
         let tag = options.tags.first();
         let raw = self.docker.raw().await?;
         let response = self
@@ -271,16 +263,16 @@ impl Images {
             .call(
                 OPERATION,
                 raw.image_build(
-                    build_args.as_deref(),
-                    cache_from.as_deref(),
+                    query.build_args.as_deref(),
+                    query.cache_from.as_deref(),
                     None,
                     None,
                     None,
                     None,
                     Some(dockerfile),
-                    extra_hosts.as_deref(),
+                    query.extra_hosts.as_deref(),
                     options.force_rm.then_some(true),
-                    labels.as_deref(),
+                    query.labels.as_deref(),
                     None,
                     None,
                     options.network_mode.as_deref(),
@@ -291,7 +283,7 @@ impl Images {
                     None,
                     None,
                     Some(!options.keep_intermediate),
-                    shm_size,
+                    query.shm_size,
                     None,
                     tag.map(String::as_str),
                     options.target.as_deref(),
@@ -307,25 +299,62 @@ impl Images {
             OPERATION,
             self.docker.host().to_string(),
         );
-        let images = self.clone();
-        let extra_tags: Vec<String> = options.tags.iter().skip(1).cloned().collect();
         let mut last_step: Option<String> = None;
-        Ok(messages
+        let progress = messages
             .map(move |message| progress_of(message?, &mut last_step))
             .map_ok(|items| futures_util::stream::iter(items.into_iter().map(Ok)))
-            .try_flatten()
-            .and_then(move |progress| {
-                let images = images.clone();
-                let extra_tags = extra_tags.clone();
-                async move {
-                    if let BuildProgress::Built { id } = &progress {
-                        for tag in &extra_tags {
-                            images.tag(id, tag).await?;
-                        }
+            .try_flatten();
+        Ok(self.tag_when_built(progress, options.tags.iter().skip(1).cloned().collect()))
+    }
+
+    /// Pass `progress` on, tagging the image with `extra_tags` (the tags
+    /// after the first, which the build request cannot carry) once it is
+    /// built.
+    fn tag_when_built(
+        &self,
+        progress: impl Stream<Item = Result<BuildProgress>> + Send + 'static,
+        extra_tags: Vec<String>,
+    ) -> impl Stream<Item = Result<BuildProgress>> + Send + 'static {
+        let images = self.clone();
+        progress.and_then(move |progress| {
+            let images = images.clone();
+            let extra_tags = extra_tags.clone();
+            async move {
+                if let BuildProgress::Built { id } = &progress {
+                    for tag in &extra_tags {
+                        images.tag(id, tag).await?;
                     }
-                    Ok(progress)
                 }
-            }))
+                Ok(progress)
+            }
+        })
+    }
+}
+
+/// The build's query parameters that need encoding, as the API takes them.
+struct BuildQuery {
+    build_args: Option<String>,
+    labels: Option<String>,
+    cache_from: Option<String>,
+    extra_hosts: Option<String>,
+    shm_size: Option<i64>,
+}
+
+impl BuildOptions {
+    /// Encode the maps and lists as JSON (or the comma list `extrahosts`
+    /// is) and check the shm size.
+    fn query(&self) -> Result<BuildQuery> {
+        let json = |map: &BTreeMap<String, String>| {
+            (!map.is_empty()).then(|| serde_json::to_string(map).expect("strings serialize"))
+        };
+        Ok(BuildQuery {
+            build_args: json(&self.build_args),
+            labels: json(&self.labels),
+            cache_from: (!self.cache_from.is_empty())
+                .then(|| serde_json::to_string(&self.cache_from).expect("strings serialize")),
+            extra_hosts: (!self.extra_hosts.is_empty()).then(|| self.extra_hosts.join(",")),
+            shm_size: self.shm_size.as_ref().map(ByteSize::bytes).transpose()?,
+        })
     }
 }
 
