@@ -136,10 +136,13 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     // The library without its default features (no TLS, no rustls): its
     // unit tests, so that build keeps compiling and says what it lacks.
+    // `--workspace --lib` (the library is the workspace's only one) keeps
+    // the other members' features in the graph, so only the library
+    // itself is compiled again.
     if !args.iter().any(|arg| arg.starts_with("--test")) {
         let mut cmd = cargo();
         cmd.current_dir(&root)
-            .args(["test", "-p", "dockhand", "--lib", "--no-default-features"]);
+            .args(["test", "--workspace", "--lib", "--no-default-features"]);
         let label = "the unit tests without default features (no TLS)".to_owned();
         eprintln!("xtask: running {label}");
         outcomes.push(run_counted(cmd, label, true)?);
