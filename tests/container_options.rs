@@ -408,7 +408,7 @@ async fn customize_reaches_fields_without_a_setter() {
     let options = labelled(&name).mem_limit("64m").customize(|body| {
         body.shell = Some(vec!["/bin/sh".into(), "-ec".into()]);
         let host = body.host_config.get_or_insert_with(Default::default);
-        host.console_size = Some([40, 120]);
+        host.masked_paths = Some(vec!["/proc/kcore".into()]);
     });
     let inspect = create(&docker, &options).await;
     let config = inspect.config.as_ref().expect("Config");
@@ -416,7 +416,11 @@ async fn customize_reaches_fields_without_a_setter() {
     // What the setters filled is kept beside what the function set.
     assert_eq!(config.cmd.as_deref().unwrap(), ["true"]);
     let host = host_config(&inspect);
-    assert_eq!(host.console_size, Some([40, 120]));
+    let masked = host.masked_paths.as_deref().unwrap_or_default();
+    assert!(
+        masked.iter().any(|path| path == "/proc/kcore"),
+        "{masked:?}"
+    );
     assert_eq!(host.memory, Some(64 * 1024 * 1024));
 }
 
