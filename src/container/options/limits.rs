@@ -222,11 +222,9 @@ pub(super) fn in_range(
     }
 }
 
-/// A block IO weight: 10 to 1000, or 0 for the default (on update: unchanged).
 /// Refuses a positive `nano_cpus` together with a positive CFS period or
-/// quota, which dockerd
-/// refuses too ("Conflicting options: Nano CPUs and CPU Period cannot both
-/// be set"), before any request.
+/// quota, which dockerd refuses too ("Conflicting options: Nano CPUs and
+/// CPU Period cannot both be set"), before any request.
 pub(super) fn nano_cpus_alone(
     nano_cpus: Option<i64>,
     cpu_period: Option<i64>,
@@ -248,6 +246,7 @@ pub(super) fn nano_cpus_alone(
     ))
 }
 
+/// A block IO weight: 10 to 1000, or 0 for the default (on update: unchanged).
 pub(super) fn blkio_weight(keyword: &str, weight: Option<i64>) -> Result<Option<i64>> {
     match weight {
         Some(w) if w != 0 && !(10..=1000).contains(&w) => Err(invalid(
