@@ -206,7 +206,7 @@ impl AttachOptions {
 }
 
 /// The operation attaching is, in errors.
-const ATTACH: &str = "ContainerAttach";
+pub(crate) const ATTACH: &str = "ContainerAttach";
 
 impl Container {
     /// The container's log output, stdout and stderr interleaved as written
@@ -365,7 +365,7 @@ impl Container {
 
     /// The container's process on an attach `connection`.
     pub(crate) fn attached(&self, connection: HijackedConnection, tty: bool) -> AttachedProcess {
-        let end = ProcessEnd::container(self.clone());
+        let end = ProcessEnd::container(self.id_only());
         AttachedProcess::new(connection, tty, ATTACH, end)
     }
 

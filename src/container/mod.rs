@@ -98,6 +98,17 @@ impl Container {
         }
     }
 
+    /// A handle to the same container carrying its id alone, for work kept
+    /// for later that needs nothing else (waiting for its exit), without a
+    /// copy of the attributes.
+    pub(crate) fn id_only(&self) -> Container {
+        let summary = models::ContainerSummary {
+            id: Some(self.id.clone()),
+            ..Default::default()
+        };
+        Container::from_summary(self.docker.clone(), summary)
+    }
+
     /// Remember the id or name the handle was looked up by.
     pub(crate) fn looked_up_as(mut self, id_or_name: &str) -> Self {
         self.given = Some(id_or_name.to_owned());

@@ -17,6 +17,7 @@ use futures_util::future::{self, Either};
 use futures_util::{Stream, StreamExt};
 
 use crate::container::attached::PendingExit;
+use crate::container::logs::ATTACH;
 use crate::container::options::{ContainerOptions, CreateRequest, Purpose, RunSettings};
 use crate::container::params::{RemoveOptions, WaitCondition};
 use crate::container::reports::ContainerExit;
@@ -317,7 +318,7 @@ impl Containers {
         }
         let removal = remove_after_exit.then(|| container.clone());
         let end = ProcessEnd::registered(wait, removal);
-        let process = AttachedProcess::new(connection, request.tty(), "ContainerAttach", end);
+        let process = AttachedProcess::new(connection, request.tty(), ATTACH, end);
         let launched = Launched {
             container,
             auto_remove,
