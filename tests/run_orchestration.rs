@@ -23,8 +23,7 @@ struct Script {
 
 impl Script {
     fn answer(self, request: &Request) -> Answer {
-        let route = request.route().trim_start_matches("/v1.41");
-        match (request.method.as_str(), route) {
+        match (request.method.as_str(), unversioned(request)) {
             ("GET", "/_ping") => {
                 let ping = Answer::json("OK").header("Api-Version", "1.41");
                 match self.podman {
@@ -82,11 +81,13 @@ fn calls(daemon: &FakeDaemon) -> Vec<String> {
         .requests()
         .iter()
         .filter(|request| request.route() != "/_ping")
-        .map(|request| {
-            let route = request.route().trim_start_matches("/v1.41");
-            format!("{} {route}", request.method)
-        })
+        .map(|request| format!("{} {}", request.method, unversioned(request)))
         .collect()
+}
+
+/// The request's path without the API version prefix and the query.
+fn unversioned(request: &Request) -> &str {
+    request.route().trim_start_matches("/v1.41")
 }
 
 /// The query of the first request to `route`.

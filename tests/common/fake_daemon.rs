@@ -29,11 +29,6 @@ impl Request {
         self.path.split('?').next().unwrap_or_default()
     }
 
-    /// `"METHOD /path?query"`.
-    pub fn line(&self) -> String {
-        format!("{} {}", self.method, self.path)
-    }
-
     /// The value of the header `name`.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
