@@ -71,6 +71,18 @@ async fn create(docker: &Docker, options: &ContainerOptions) -> ContainerInspect
     common::raw_inspect(docker, container.id()).await
 }
 
+/// The error creating a container `name` from `options` is, checking that
+/// none was created.
+async fn refused(docker: &Docker, image: &str, options: &ContainerOptions, name: &str) -> String {
+    let err = docker
+        .containers()
+        .create(image, options)
+        .await
+        .unwrap_err();
+    assert!(docker.containers().get_opt(name).await.unwrap().is_none());
+    err.to_string()
+}
+
 fn host_config(inspect: &ContainerInspectResponse) -> &HostConfig {
     inspect.host_config.as_ref().expect("HostConfig")
 }
@@ -578,18 +590,12 @@ async fn options_newer_than_the_daemon_name_the_version() {
         assert_eq!(health.start_interval, Some(1_000_000_000));
         return;
     }
-    let err = docker
-        .containers()
-        .create(image, &options)
-        .await
-        .unwrap_err();
     assert_eq!(
-        err.to_string(),
+        refused(&docker, image, &options, &name).await,
         format!(
             "invalid argument: healthcheck start_interval: requires API 1.44; the daemon speaks {api}"
         )
     );
-    assert!(docker.containers().get_opt(&name).await.unwrap().is_none());
 }
 
 #[tokio::test]
@@ -605,16 +611,10 @@ async fn a_console_size_reaches_daemons_from_api_1_42() {
         assert_eq!(host_config(&inspect).console_size, Some([40, 120]));
         return;
     }
-    let err = docker
-        .containers()
-        .create(image, &options)
-        .await
-        .unwrap_err();
     assert_eq!(
-        err.to_string(),
+        refused(&docker, image, &options, &name).await,
         format!("invalid argument: console_size: requires API 1.42; the daemon speaks {api}")
     );
-    assert!(docker.containers().get_opt(&name).await.unwrap().is_none());
 }
 
 #[tokio::test]
